@@ -1,0 +1,85 @@
+"""Run a command line from a JSON event, on AWS Lambda or anywhere else.
+
+The public API, importable from here (loaded on first use, so that the console script and
+the local transport pay only for what they need):
+
+- `CommandSpec`, `command_from_event`: the command to run, and how an event becomes one;
+- `run(spec)`: run a command here and now, get its `ExecutionResult`;
+- `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
+- `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
+- `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .adapters.executor import ProcessExecutor
+    from .adapters.fake import FakeTransport
+    from .adapters.local import LocalTransport
+    from .app.api import run
+    from .app.service import CommandRunner, serve
+    from .app.settings import Settings
+    from .domain.command import CommandSpec
+    from .domain.errors import ConfigurationError, ErrorType, InvalidEvent, RunCommandError
+    from .domain.event import command_from_event
+    from .domain.invocation import Invocation
+    from .domain.policy import Failure, Success, Verdict, exit_status, judge
+    from .domain.result import Ending, ExecutionResult
+
+_EXPORTS = {
+    "ProcessExecutor": ".adapters.executor",
+    "FakeTransport": ".adapters.fake",
+    "LocalTransport": ".adapters.local",
+    "run": ".app.api",
+    "CommandRunner": ".app.service",
+    "serve": ".app.service",
+    "Settings": ".app.settings",
+    "CommandSpec": ".domain.command",
+    "ConfigurationError": ".domain.errors",
+    "ErrorType": ".domain.errors",
+    "InvalidEvent": ".domain.errors",
+    "RunCommandError": ".domain.errors",
+    "command_from_event": ".domain.event",
+    "Invocation": ".domain.invocation",
+    "Failure": ".domain.policy",
+    "Success": ".domain.policy",
+    "Verdict": ".domain.policy",
+    "exit_status": ".domain.policy",
+    "judge": ".domain.policy",
+    "Ending": ".domain.result",
+    "ExecutionResult": ".domain.result",
+}
+
+__all__ = [
+    "CommandRunner",
+    "CommandSpec",
+    "ConfigurationError",
+    "Ending",
+    "ErrorType",
+    "ExecutionResult",
+    "Failure",
+    "FakeTransport",
+    "InvalidEvent",
+    "Invocation",
+    "LocalTransport",
+    "ProcessExecutor",
+    "RunCommandError",
+    "Settings",
+    "Success",
+    "Verdict",
+    "command_from_event",
+    "exit_status",
+    "judge",
+    "run",
+    "serve",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)

@@ -1,0 +1,1 @@
+"""Adapters: the transports, the process executor and the wire format."""

@@ -1,0 +1,1 @@
+"""App: composes the domain and the adapters; holds the serving loop and the CLI."""

@@ -1,0 +1,33 @@
+"""App: the library face for running one command in-process, without any transport."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+
+from ..adapters.executor import ProcessExecutor
+from ..domain.command import CommandSpec
+from ..domain.deadline import StopPlan
+from ..domain.environment import child_environment
+from ..domain.result import ExecutionResult
+from .settings import DEFAULT_GRACE_SECONDS
+
+
+def run(
+    spec: CommandSpec,
+    *,
+    environ: Mapping[str, str] | None = None,
+    grace: float = DEFAULT_GRACE_SECONDS,
+    stdout: int = 1,
+    stderr: int = 2,
+) -> ExecutionResult:
+    """Run `spec` as a child process, forwarding its output to the `stdout`/`stderr` fds.
+
+    The child's environment is `environ` (default: this process's) plus `spec.environment`,
+    with HOME defaulting to /tmp. Raises `InvalidEvent` for a `directory` that is unusable.
+    """
+    base = os.environ if environ is None else environ
+    executor = ProcessExecutor(stdout=stdout, stderr=stderr, search_path=base.get("PATH"))
+    stop = StopPlan.plan(now=time.monotonic(), grace=grace, timeout=spec.timeout)
+    return executor.execute(spec, environment=child_environment(base, spec.environment), stop=stop)

@@ -1,0 +1,128 @@
+"""App: the command-line interface. Parses, builds, runs, and maps the outcome to an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from typing import BinaryIO, NoReturn
+
+from ..adapters.executor import ProcessExecutor
+from ..adapters.local import LocalTransport
+from ..adapters.processes import become_child_subreaper
+from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ..domain.errors import ConfigurationError
+from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
+from .logs import configure_logging
+from .service import CommandRunner, serve
+from .settings import Settings
+
+PROG = "run-command-on-aws-lambda"
+
+
+class UsageError(Exception):
+    """The command line itself is wrong."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_RUNTIME_FAILURE, f"{self.prog}: error: {message}\n")
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = _Parser(
+        prog=PROG,
+        description="Run a command line from a JSON event: on AWS Lambda through the Runtime API "
+        "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input.",
+        epilog="Exit status (local mode): the command's own; 124 timed out; "
+        "125 invalid event or runtime failure; 126 not executable or not allowed; "
+        "127 not found; 128+N killed by signal N.",
+    )
+    parser.add_argument(
+        "--event",
+        metavar="JSON|@FILE",
+        help="the event as JSON text, or @FILE to read it from a file (default: standard input)",
+    )
+    parser.add_argument(
+        "--result",
+        metavar="FILE",
+        help="also write the result or error body as JSON to FILE ('-' for standard output)",
+    )
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        help="the default command (program and arguments), like an image's CMD; "
+        "put -- before it when the program's name starts with '-'",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.command[:1] == ["--"]:
+        arguments.command = arguments.command[1:]
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    environ = os.environ if environ is None else environ
+    log = configure_logging(environ)
+    try:
+        settings = Settings.from_environment(environ, arguments.command)
+    except ConfigurationError as error:
+        log.error("Invalid configuration: %s", error)
+        return EXIT_RUNTIME_FAILURE
+    try:
+        return run_local(arguments, settings, environ)
+    except UsageError as error:
+        log.error("%s: %s", PROG, error)
+        return EXIT_RUNTIME_FAILURE
+
+
+def run_local(arguments: argparse.Namespace, settings: Settings, environ: Mapping[str, str]) -> int:
+    """Serve one event from `--event` or standard input; exit with the command's status."""
+    payload = read_event(arguments.event, sys.stdin.buffer)
+    shutdown = ShutdownSignal()
+    shutdown.install()
+    executor = ProcessExecutor(
+        search_path=settings.search_path, shutdown=shutdown, reap_orphans=become_child_subreaper()
+    )
+    runner = CommandRunner(executor=executor, settings=settings, environ=environ)
+    with _result_sink(arguments.result) as sink:
+        transport = LocalTransport(lambda: payload, result_sink=sink)
+        try:
+            verdict = serve(transport, runner, shutdown)
+        except ShutdownRequested as stop:
+            return 128 + stop.signal_number
+    return EXIT_RUNTIME_FAILURE if verdict is None else exit_status(verdict)
+
+
+def read_event(option: str | None, stdin: BinaryIO) -> bytes:
+    if option is None:
+        if stdin.isatty():
+            print("Reading the event from standard input (end it with Ctrl-D)...", file=sys.stderr)
+        return stdin.read()
+    if not option.startswith("@"):
+        return option.encode()
+    path = option[1:]
+    try:
+        if path == "-":
+            return stdin.read()
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise UsageError(f"cannot read the event from {path!r}: {error.strerror}.") from None
+
+
+@contextlib.contextmanager
+def _result_sink(target: str | None) -> Iterator[BinaryIO | None]:
+    if target is None or target == "-":
+        yield None if target is None else sys.stdout.buffer
+        return
+    try:
+        file = open(target, "wb")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        raise UsageError(f"cannot write the result to {target!r}: {error.strerror}.") from None
+    with file:
+        yield file

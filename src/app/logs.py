@@ -1,0 +1,44 @@
+"""App: the runtime's own log lines. Plain text by default, one JSON object per line on demand."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from typing import TextIO
+
+LOGGER_NAME = "run_command_on_aws_lambda"
+
+
+class JsonFormatter(logging.Formatter):
+    """Lambda's JSON log format: `timestamp`, `level`, `message`, `requestId`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "requestId": getattr(record, "requestId", None),
+        }
+        if record.exc_info:
+            document["stackTrace"] = self.formatException(record.exc_info).splitlines()
+        return json.dumps(document, ensure_ascii=False)
+
+
+def configure_logging(environ: Mapping[str, str], stream: TextIO | None = None) -> logging.Logger:
+    """Send the runtime's lines to `stream` (stderr by default), honouring Lambda's settings."""
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    if environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        handler.setFormatter(JsonFormatter())
+        level = environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper()
+        logger.setLevel(level if level in logging.getLevelNamesMapping() else logging.INFO)
+    else:
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.setLevel(logging.INFO)
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    return logger

@@ -1,0 +1,113 @@
+"""App: the serving loop. Each invocation taken gets exactly one verdict, whatever happens."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from ..adapters.shutdown import ShutdownSignal
+from ..adapters.wire import decode_event
+from ..domain.command import CommandSpec
+from ..domain.deadline import StopPlan
+from ..domain.environment import child_environment
+from ..domain.errors import ErrorType, InvalidEvent
+from ..domain.event import command_from_event
+from ..domain.invocation import Invocation
+from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
+from ..domain.protocols import Executor, Transport
+from ..domain.result import Ending
+from .settings import Settings
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+
+class CommandRunner:
+    """Turns one invocation into one verdict: decode, validate, run, judge, log."""
+
+    def __init__(
+        self,
+        *,
+        executor: Executor,
+        settings: Settings,
+        environ: Mapping[str, str],
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._executor = executor
+        self._settings = settings
+        self._environ = dict(environ)
+        self._wall_clock = wall_clock
+        self._clock = clock
+
+    def handle(self, invocation: Invocation) -> Verdict:
+        try:
+            spec = command_from_event(
+                decode_event(invocation.payload), self._settings.default_command
+            )
+            return self.run(spec, invocation)
+        except InvalidEvent as error:
+            log.error("Invalid event: %s", error)
+            return invalid_event(str(error))
+
+    def run(self, spec: CommandSpec, invocation: Invocation | None = None) -> Verdict:
+        """Run a validated command; raises `InvalidEvent` for a `directory` that is unusable."""
+        environment = child_environment(self._environ, spec.environment, invocation)
+        stop = StopPlan.plan(
+            now=self._clock(),
+            grace=self._settings.grace,
+            timeout=spec.timeout,
+            deadline=self._monotonic_deadline(invocation),
+            margin=self._settings.deadline_margin,
+        )
+        log.info("Running %s.", describe_command(spec.program, spec.arguments))
+        verdict = judge(self._executor.execute(spec, environment=environment, stop=stop))
+        _log_verdict(verdict)
+        return verdict
+
+    def _monotonic_deadline(self, invocation: Invocation | None) -> float | None:
+        if invocation is None or invocation.deadline_ms is None:
+            return None
+        return self._clock() + invocation.deadline_ms / 1000 - self._wall_clock()
+
+
+def serve(
+    transport: Transport, runner: CommandRunner, shutdown: ShutdownSignal | None = None
+) -> Verdict | None:
+    """Serve invocations until the transport has no more or a shutdown was requested.
+
+    Returns the last verdict. A fault in the runtime itself while handling one invocation is
+    reported as that invocation's `RuntimeFailure`, and the loop goes on.
+    """
+    verdict = None
+    while shutdown is None or shutdown.requested is None:
+        invocation = transport.next_invocation()
+        if invocation is None:
+            break
+        with shutdown.busy() if shutdown is not None else contextlib.nullcontext():
+            verdict = _handle_safely(runner, invocation)
+            transport.report(invocation, verdict)
+    return verdict
+
+
+def _handle_safely(runner: CommandRunner, invocation: Invocation) -> Verdict:
+    try:
+        return runner.handle(invocation)
+    except Exception as error:  # a bug or a system fault (out of fds): keep serving
+        log.exception("The runtime failed while handling request %s.", invocation.request_id)
+        return Failure(
+            error_type=ErrorType.RUNTIME_FAILURE,
+            message=f"The runtime failed: {type(error).__name__}: {error}",
+        )
+
+
+def _log_verdict(verdict: Verdict) -> None:
+    if isinstance(verdict, Success):
+        result = verdict.result
+        if result.ending is Ending.PORT_READY:
+            log.info("Port %s is ready; %s was stopped.", result.port, result.program)
+        else:
+            log.info("%s exited with status 0.", result.program)
+    else:
+        log.info("%s", verdict.message)

@@ -1,0 +1,61 @@
+"""App: the runtime's own settings, read once from an injected environment mapping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..domain.command import CommandSpec
+from ..domain.errors import ConfigurationError
+
+GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
+MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
+DEFAULT_GRACE_SECONDS = 3.0
+DEFAULT_MARGIN_MS = 300
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """What the runtime is configured with; `from_environment` names any invalid setting."""
+
+    default_command: CommandSpec | None = None
+    grace: float = DEFAULT_GRACE_SECONDS
+    deadline_margin: float = DEFAULT_MARGIN_MS / 1000
+    search_path: str | None = None
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str], default_command: Sequence[str] = ()
+    ) -> Settings:
+        return cls(
+            default_command=_default_command(default_command),
+            grace=_number(environ, GRACE_VARIABLE, DEFAULT_GRACE_SECONDS, "seconds"),
+            deadline_margin=_number(environ, MARGIN_VARIABLE, DEFAULT_MARGIN_MS, "milliseconds")
+            / 1000,
+            search_path=environ.get("PATH"),
+        )
+
+
+def _default_command(argv: Sequence[str]) -> CommandSpec | None:
+    if not argv:
+        return None
+    if not argv[0]:
+        raise ConfigurationError("The default command's program name is empty.")
+    return CommandSpec(program=argv[0], arguments=tuple(argv[1:]))
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    text = environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigurationError(
+            f"{name}={text!r} is not valid: give a number of {unit}, 0 or more "
+            f"(the default is {default:g})."
+        )
+    return value

@@ -1,0 +1,37 @@
+"""Domain: the environment a child process gets, built from the runtime's own and the event's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .invocation import Invocation
+
+# Handles that belong to the runtime alone: a child holding them could answer for it.
+RUNTIME_PRIVATE_VARIABLES = frozenset({"AWS_LAMBDA_RUNTIME_API", "_LAMBDA_TELEMETRY_LOG_FD"})
+TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
+REQUEST_ID_VARIABLE = "RUN_COMMAND_REQUEST_ID"
+DEADLINE_VARIABLE = "RUN_COMMAND_DEADLINE_MS"
+FALLBACK_HOME = "/tmp"
+
+
+def child_environment(
+    runtime: Mapping[str, str],
+    event: Mapping[str, str],
+    invocation: Invocation | None = None,
+) -> dict[str, str]:
+    """The runtime's variables, minus its private ones, plus per-invocation ones, plus the event's.
+
+    Lambda sets no HOME and many tools fail without a writable one, so HOME defaults to /tmp.
+    The trace id follows the AWS convention: set from the invocation, removed when it has none.
+    """
+    environment = {k: v for k, v in runtime.items() if k not in RUNTIME_PRIVATE_VARIABLES}
+    environment.setdefault("HOME", FALLBACK_HOME)
+    if invocation is not None:
+        environment.pop(TRACE_VARIABLE, None)
+        if invocation.trace_id:
+            environment[TRACE_VARIABLE] = invocation.trace_id
+        environment[REQUEST_ID_VARIABLE] = invocation.request_id
+        if invocation.deadline_ms is not None:
+            environment[DEADLINE_VARIABLE] = str(invocation.deadline_ms)
+    environment.update(event)
+    return environment

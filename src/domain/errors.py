@@ -1,0 +1,42 @@
+"""Domain: the error types a run can end in, and the exceptions the layers raise.
+
+Exception tree::
+
+    RunCommandError            anything this package raises on purpose
+    ├── InvalidEvent           the event does not describe a runnable command
+    ├── ConfigurationError     the runtime's own settings are wrong (an init error)
+    └── TransportError         the transport cannot deliver invocations or outcomes
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorType(enum.StrEnum):
+    """The `errorType` of an error body: a public contract that users script against."""
+
+    COMMAND_FAILED = "CommandFailed"
+    COMMAND_KILLED = "CommandKilled"
+    COMMAND_TIMED_OUT = "CommandTimedOut"
+    COMMAND_NOT_FOUND = "CommandNotFound"
+    PERMISSION_DENIED = "PermissionDenied"
+    INVALID_EVENT = "InvalidEvent"
+    PROGRAM_NOT_ALLOWED = "ProgramNotAllowed"
+    RUNTIME_FAILURE = "RuntimeFailure"  # a fault of the runtime itself, never of the command
+
+
+class RunCommandError(Exception):
+    """Base of every exception this package raises on purpose."""
+
+
+class InvalidEvent(RunCommandError):  # noqa: N818 - the public errorType's name
+    """The event is not a valid command; the message says what was wrong and how to fix it."""
+
+
+class ConfigurationError(RunCommandError):
+    """A setting of the runtime itself is invalid; reported as an init error."""
+
+
+class TransportError(RunCommandError):
+    """The transport failed in a way the runtime cannot recover from."""

@@ -1,0 +1,43 @@
+"""Shared fixtures: the installed console script, and a clean environment for children."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+SCRIPT_NAME = "run-command-on-aws-lambda"
+
+
+@pytest.fixture(scope="session")
+def console_script() -> str:
+    """The installed console script, as a user would run it."""
+    script = Path(sys.executable).parent / SCRIPT_NAME
+    found = str(script) if script.exists() else shutil.which(SCRIPT_NAME)
+    assert found, f"{SCRIPT_NAME} is not installed: run `make test`"
+    return found
+
+
+def run_script(
+    script: str,
+    *arguments: str,
+    stdin: bytes = b"",
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the console script as a real process with `stdin`, capturing its output."""
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    environment.update(env or {})
+    return subprocess.run(
+        [script, *arguments],
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        timeout=timeout,
+        check=False,
+    )
