@@ -15,6 +15,7 @@ from ..adapters.processes import become_child_subreaper
 from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
+from .emulator_cli import add_emulator_options, serve_emulator, settle_serve_option
 from .logs import configure_logging
 from .service import CommandRunner, serve
 from .settings import Settings
@@ -57,7 +58,9 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="the default command (program and arguments), like an image's CMD; "
         "put -- before it when the program's name starts with '-'",
     )
+    add_emulator_options(parser)
     arguments = parser.parse_args(argv)
+    settle_serve_option(arguments)
     if arguments.command[:1] == ["--"]:
         arguments.command = arguments.command[1:]
     return arguments
@@ -68,6 +71,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
     log = configure_logging(environ)
+    if arguments.serve is not None:  # the Lambda emulator; the runtime it starts checks settings
+        return serve_emulator(arguments, environ)
     try:
         settings = Settings.from_environment(environ, arguments.command)
     except ConfigurationError as error:

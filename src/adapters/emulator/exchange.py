@@ -1,0 +1,256 @@
+"""Adapter: the Runtime API's state for one emulated sandbox, shared by handlers and invoker.
+
+One invocation at a time, as in one Lambda sandbox: the invoker hands an event over with `run`
+and waits; the runtime takes it with `next` and answers it with `respond` or `fail`, or reports
+`init_error` before its first `next`. What the contract forbids raises `ContractError`, which
+the HTTP layer answers with its status (400 unknown request id, 403 wrong state, 413 too large).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+RESPONSE_LIMIT = 6 * 1024 * 1024
+"""Bytes a buffered response may have; Lambda's limit for synchronous invocations."""
+
+DEFAULT_INIT_TIMEOUT = 10.0
+"""Seconds a runtime has to start and ask for its first event, as on Lambda."""
+
+_ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
+
+
+class ContractError(Exception):
+    """A Runtime API call the contract does not allow now; `status` is the HTTP answer."""
+
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+
+
+class SandboxClosedError(Exception):
+    """The sandbox is gone: the runtime must exit (the HTTP answer is 500)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """One invocation as the invoker hands it over."""
+
+    request_id: str
+    payload: bytes
+    function_arn: str
+    trace_id: str | None = None
+    client_context: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """What `next` gives the runtime: the event and its deadline (Unix time, milliseconds)."""
+
+    event: Event
+    deadline_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The runtime answered; `error_type` is None for a response, else the kept error type."""
+
+    body: bytes
+    error_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InitFailed:
+    """The runtime reported `init/error` instead of asking for the event."""
+
+    body: bytes
+    error_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    """The runtime's process ended without answering; `status` as `Popen.returncode`."""
+
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimedOut:
+    """No answer in time: `during_init` when the runtime never asked for the event."""
+
+    seconds: float
+    during_init: bool
+
+
+Outcome = Answered | InitFailed | Exited | TimedOut
+
+
+def kept_error_type(header: str | None, fallback: str) -> str:
+    """Lambda keeps only `Runtime.Xxx` / `Function.Xxx` error types; others become `fallback`."""
+    if header is not None and _ERROR_TYPE.fullmatch(header):
+        return header
+    return fallback
+
+
+class Exchange:
+    """Hands events to the runtime and its answers back, enforcing the Runtime API's rules."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        init_timeout: float = DEFAULT_INIT_TIMEOUT,
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._timeout = timeout
+        self._init_timeout = init_timeout
+        self._wall_clock = wall_clock
+        self._clock = clock
+        self._changed = threading.Condition()
+        self._pending: Event | None = None
+        self._current: Event | None = None
+        self._deadline = 0.0
+        self._outcome: Outcome | None = None
+        self._answered: set[str] = set()
+        self._next_called = False
+        self._init_failure: InitFailed | None = None
+        self._exit_status: int | None = None
+        self._extensions: dict[str, bool] = {}
+        self._closed = False
+
+    # The invoker's side.
+
+    def run(self, event: Event) -> Outcome:
+        """Hand `event` to the runtime and wait for what became of it."""
+        with self._changed:
+            self._pending, self._outcome = event, None
+            self._changed.notify_all()
+            init_deadline = self._clock() + self._init_timeout
+            try:
+                return self._wait_for_outcome(init_deadline)
+            finally:
+                self._pending = self._current = None
+
+    def _wait_for_outcome(self, init_deadline: float) -> Outcome:
+        while True:
+            if self._outcome is not None:
+                return self._outcome
+            if self._init_failure is not None:
+                return self._init_failure
+            if self._exit_status is not None:
+                return Exited(self._exit_status)
+            taken = self._current is not None
+            remaining = (self._deadline if taken else init_deadline) - self._clock()
+            if remaining <= 0:
+                seconds = self._timeout if taken else self._init_timeout
+                return TimedOut(seconds, during_init=not taken)
+            self._changed.wait(remaining)
+
+    def runtime_exited(self, status: int) -> None:
+        with self._changed:
+            self._exit_status = status
+            self._changed.notify_all()
+
+    @property
+    def exit_status(self) -> int | None:
+        return self._exit_status
+
+    def close(self) -> None:
+        """Release every waiting handler: the runtime is being stopped."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    # The runtime's side.
+
+    def next(self) -> Delivery:
+        """Block until an event is there (and every extension is ready), then hand it out."""
+        with self._changed:
+            if self._current is not None:
+                raise ContractError(
+                    403, "InvalidStateTransition", "The current event is not answered."
+                )
+            self._next_called = True
+            self._changed.notify_all()
+            while not self._closed and (self._pending is None or not self._extensions_ready()):
+                self._changed.wait()
+            if self._closed or self._pending is None:
+                raise SandboxClosedError
+            self._current, self._pending = self._pending, None
+            self._deadline = self._clock() + self._timeout
+            deadline_ms = int((self._wall_clock() + self._timeout) * 1000)
+            return Delivery(event=self._current, deadline_ms=deadline_ms)
+
+    def respond(self, request_id: str, body: bytes) -> None:
+        with self._changed:
+            self._check_current(request_id)
+            if len(body) > RESPONSE_LIMIT:
+                message = (
+                    "Response payload size exceeded maximum allowed payload size "
+                    f"({RESPONSE_LIMIT} bytes)."
+                )
+                error_type = "Function.ResponseSizeTooLarge"
+                document = {"errorMessage": message, "errorType": error_type}
+                self._finish(Answered(json.dumps(document).encode(), error_type))
+                raise ContractError(413, "RequestEntityTooLarge", message)
+            self._finish(Answered(body))
+
+    def fail(self, request_id: str, body: bytes, error_type: str | None) -> None:
+        with self._changed:
+            self._check_current(request_id)
+            self._finish(Answered(body, kept_error_type(error_type, "Function.Unknown")))
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        with self._changed:
+            if self._next_called:
+                raise ContractError(403, "InvalidStateTransition", "Init is over: next was called.")
+            self._init_failure = InitFailed(body, kept_error_type(error_type, "Runtime.Unknown"))
+            self._changed.notify_all()
+
+    def _check_current(self, request_id: str) -> None:
+        if self._current is not None and self._current.request_id == request_id:
+            return
+        if request_id in self._answered:
+            raise ContractError(403, "InvalidStateTransition", f"{request_id} is already answered.")
+        raise ContractError(400, "InvalidRequestID", f"{request_id} is not the current request id.")
+
+    def _finish(self, outcome: Answered) -> None:
+        assert self._current is not None
+        self._answered.add(self._current.request_id)
+        self._current, self._outcome = None, outcome
+        self._changed.notify_all()
+
+    # Extensions: the runtime registers a no-op one so that Lambda sends it SIGTERM at shutdown.
+
+    def register_extension(self) -> str:
+        with self._changed:
+            if self._next_called:
+                raise ContractError(
+                    403, "Extension.InvalidState", "Extensions register during init."
+                )
+            identifier = str(uuid.uuid4())
+            self._extensions[identifier] = False
+            return identifier
+
+    def extension_next(self, identifier: str) -> None:
+        """Park an extension until the sandbox closes (it subscribed to no events)."""
+        with self._changed:
+            if identifier not in self._extensions:
+                raise ContractError(
+                    403, "Extension.UnknownExtensionIdentifier", "Unknown extension."
+                )
+            self._extensions[identifier] = True
+            self._changed.notify_all()
+            while not self._closed:
+                self._changed.wait()
+            raise SandboxClosedError
+
+    def _extensions_ready(self) -> bool:
+        return all(self._extensions.values())

@@ -1,0 +1,147 @@
+"""Adapter: Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`) over HTTP.
+
+Answers as Lambda does, so boto3 and the AWS CLI work unchanged: 200 and the function's
+result, `X-Amz-Function-Error: Unhandled` when it failed, `X-Amz-Log-Result` on request.
+Credentials and signatures are not checked: who can reach the port can invoke.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Protocol
+
+from .http import BodyTooLargeError, Handler, Server
+
+PAYLOAD_LIMIT = 6 * 1024 * 1024
+"""Bytes a synchronous invocation's payload may have, as on Lambda."""
+
+_INVOKE = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvokeRequest:
+    """An accepted invocation: the payload is JSON (or empty); `client_context` decoded."""
+
+    function_name: str
+    payload: bytes
+    client_context: str | None = None
+    trace_header: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvokeResult:
+    """What the function gave back; `log` is the invocation's log tail."""
+
+    body: bytes
+    function_error: bool
+    log: bytes
+
+
+class Invoker(Protocol):
+    """Runs invocations one at a time, in the order they came."""
+
+    def invoke(self, request: InvokeRequest) -> InvokeResult:
+        """Wait for the invocation's turn and its end."""
+
+    def enqueue(self, request: InvokeRequest) -> None:
+        """Queue the invocation (`InvocationType=Event`) and return at once."""
+
+
+class InvokeApiServer(Server):
+    """Serves the Invoke API for `invoker` on `address`."""
+
+    def __init__(self, invoker: Invoker, address: tuple[str, int]) -> None:
+        self.invoker = invoker
+        super().__init__(address, _InvokeHandler)
+
+
+class _RejectedError(Exception):
+    def __init__(self, status: int, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+
+
+class _InvokeHandler(Handler):
+    server: InvokeApiServer
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server names it
+        try:
+            self._invoke()
+        except _RejectedError as rejected:
+            self._reject(rejected)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server names it
+        self._reject(_RejectedError(404, "UnknownOperationException", "Only Invoke is emulated."))
+
+    def _reject(self, rejected: _RejectedError) -> None:
+        # Lambda's error shape: botocore reads the code from X-Amzn-ErrorType.
+        document = {"Type": "User", "message": str(rejected)}
+        self.send_json(rejected.status, document, {"X-Amzn-ErrorType": rejected.error_type})
+
+    def _invoke(self) -> None:
+        # Browsers send Origin with every POST: refusing it keeps web pages from running commands.
+        if self.headers.get("Origin") is not None:
+            raise _RejectedError(
+                403, "AccessDeniedException", "Requests from web pages are refused."
+            )
+        match = _INVOKE.fullmatch(urllib.parse.urlsplit(self.path).path)
+        if match is None:
+            raise _RejectedError(404, "UnknownOperationException", "Only Invoke is emulated.")
+        request = self._request(urllib.parse.unquote(match["name"]))
+        kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if kind == "DryRun":
+            self.send(204, b"")
+        elif kind == "Event":
+            self.server.invoker.enqueue(request)
+            self.send(202, b"")
+        elif kind == "RequestResponse":
+            self._answer(self.server.invoker.invoke(request))
+        else:
+            raise _RejectedError(
+                400, "InvalidParameterValueException", f"No invocation type {kind!r}."
+            )
+
+    def _request(self, name: str) -> InvokeRequest:
+        try:
+            payload = self.read_body(PAYLOAD_LIMIT)
+        except BodyTooLargeError:
+            message = f"Request must be smaller than {PAYLOAD_LIMIT} bytes for the Invoke operation"
+            raise _RejectedError(413, "RequestTooLargeException", message) from None
+        if payload.strip():
+            try:
+                json.loads(payload)
+            except (ValueError, RecursionError):
+                message = "Could not parse request body into json: the payload is not valid JSON."
+                raise _RejectedError(400, "InvalidRequestContentException", message) from None
+        return InvokeRequest(
+            function_name=name,
+            payload=payload,
+            client_context=_client_context(self.headers.get("X-Amz-Client-Context")),
+            trace_header=self.headers.get("X-Amzn-Trace-Id"),
+        )
+
+    def _answer(self, result: InvokeResult) -> None:
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if result.function_error:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(result.log).decode()
+        self.send(200, result.body, headers)
+
+
+def _client_context(header: str | None) -> str | None:
+    if header is None:
+        return None
+    try:
+        text = base64.b64decode(header, validate=True).decode()
+        json.loads(text)
+    except (binascii.Error, ValueError):
+        message = "Client context must be a valid Base64-encoded JSON object."
+        raise _RejectedError(400, "InvalidRequestContentException", message) from None
+    return text

@@ -1,0 +1,198 @@
+"""App: the Lambda emulator. Invocations run one at a time, in order, like in one Lambda sandbox.
+
+The sandbox (runtime process plus its Runtime API) starts at the first invocation and is kept
+while the runtime answers; one that exits, times out or fails its init is destroyed, and the
+next invocation starts a new one. Outcomes are reported with Lambda's bodies and log lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import queue
+import secrets
+import signal
+import threading
+import time
+import uuid
+from concurrent.futures import Future
+from typing import BinaryIO
+
+from ..adapters.emulator.exchange import Answered, Event, Exited, InitFailed, Outcome, TimedOut
+from ..adapters.emulator.invoke_api import InvokeRequest, InvokeResult
+from ..adapters.emulator.sandbox_log import SandboxLog
+from .emulator_sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+ACCOUNT_ID = "012345678912"
+"""The account in invoked function ARNs (the one AWS's emulator uses)."""
+
+_Job = tuple[InvokeRequest, "Future[InvokeResult]"]
+
+
+class Emulator:
+    """Implements the Invoke API's `Invoker` port on top of restartable sandboxes."""
+
+    def __init__(
+        self, config: SandboxConfig, *, output: BinaryIO | None, region: str = "us-east-1"
+    ) -> None:
+        self._config = config
+        self._region = region
+        self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
+        self._log = SandboxLog(output)
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._sandbox: Sandbox | None = None
+        self._state = threading.Lock()
+        self._closing = False
+        self._worker = threading.Thread(target=self._work, name="emulator", daemon=True)
+        self._worker.start()
+
+    def invoke(self, request: InvokeRequest) -> InvokeResult:
+        return self._submit(request).result()
+
+    def enqueue(self, request: InvokeRequest) -> None:
+        self._submit(request)
+
+    def close(self) -> None:
+        """Stop taking invocations, stop the runtime (SIGTERM, then SIGKILL), end the worker."""
+        with self._state:
+            self._closing = True
+            sandbox = self._sandbox
+        self._jobs.put(None)
+        if sandbox is not None:
+            sandbox.destroy(SHUTDOWN_GRACE)
+        self._worker.join()
+
+    def _submit(self, request: InvokeRequest) -> Future[InvokeResult]:
+        future: Future[InvokeResult] = Future()
+        with self._state:
+            if self._closing:
+                future.set_result(_failure("Sandbox.Shutdown", "The emulator is shutting down."))
+            else:
+                self._jobs.put((request, future))
+        return future
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            request, future = job
+            future.set_result(self._run_safely(request))
+        while not self._jobs.empty():
+            if (job := self._jobs.get()) is not None:
+                job[1].set_result(_failure("Sandbox.Shutdown", "The emulator is shutting down."))
+
+    def _run_safely(self, request: InvokeRequest) -> InvokeResult:
+        try:
+            return self._run(request)
+        except Exception as error:  # a fault of the emulator: answer it, keep serving
+            log.exception("The emulator failed while invoking the function.")
+            self._discard()
+            return _failure("Runtime.Unknown", f"The emulator failed: {error}")
+
+    def _run(self, request: InvokeRequest) -> InvokeResult:
+        request_id = str(uuid.uuid4())
+        try:
+            sandbox = self._current_sandbox()
+        except OSError as error:
+            return _failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
+        if sandbox is None:
+            return _failure("Sandbox.Shutdown", "The emulator is shutting down.")
+        self._log.begin()
+        self._log.line(f"START RequestId: {request_id} Version: $LATEST")
+        started = time.monotonic()
+        outcome = sandbox.exchange.run(self._event(request_id, request))
+        sandbox.process.drain()
+        if not isinstance(outcome, Answered):
+            self._discard()
+        body, lines = _conclude(outcome, request_id)
+        for line in lines:
+            self._log.line(line)
+        self._report(request_id, started, outcome)
+        failed = not isinstance(outcome, Answered) or outcome.error_type is not None
+        return InvokeResult(body=body, function_error=failed, log=self._log.tail())
+
+    def _current_sandbox(self) -> Sandbox | None:
+        with self._state:
+            if self._closing:
+                return None
+            if self._sandbox is not None and self._sandbox.exited:
+                log.info("The runtime had exited; starting a new one.")
+                self._sandbox.destroy()
+                self._sandbox = None
+            if self._sandbox is None:
+                self._sandbox = Sandbox(self._config, self._log)
+            return self._sandbox
+
+    def _discard(self) -> None:
+        with self._state:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.destroy()
+
+    def _event(self, request_id: str, request: InvokeRequest) -> Event:
+        name = request.function_name
+        arn = (
+            name
+            if name.startswith("arn:")
+            else f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{name}"
+        )
+        return Event(
+            request_id=request_id,
+            payload=request.payload,
+            function_arn=arn,
+            trace_id=request.trace_header or _new_trace_id(),
+            client_context=request.client_context,
+        )
+
+    def _report(self, request_id: str, started: float, outcome: Outcome) -> None:
+        milliseconds = (time.monotonic() - started) * 1000
+        status = "\tStatus: timeout" if isinstance(outcome, TimedOut) else ""
+        self._log.line(f"END RequestId: {request_id}")
+        self._log.line(
+            f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\t"
+            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB"
+            + status
+        )
+
+
+def _conclude(outcome: Outcome, request_id: str) -> tuple[bytes, list[str]]:
+    """The body the invoker gets, and the platform's log lines, for each kind of outcome."""
+    if isinstance(outcome, Answered):
+        return outcome.body, []
+    if isinstance(outcome, InitFailed):
+        return outcome.body, [
+            f"INIT_REPORT Phase: init\tStatus: error\tError Type: {outcome.error_type}"
+        ]
+    if isinstance(outcome, Exited):
+        message = f"RequestId: {request_id} Error: {_exit_reason(outcome.status)}"
+        return _error_body("Runtime.ExitError", message), [message, "Runtime.ExitError"]
+    phase = "Init" if outcome.during_init else "Task"
+    message = f"{phase} timed out after {outcome.seconds:.2f} seconds"
+    timestamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    body = _error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}")
+    return body, [f"{timestamp} {request_id} {message}"]
+
+
+def _exit_reason(status: int) -> str:
+    if status == 0:
+        return "Runtime exited without providing a reason"
+    if status > 0:
+        return f"Runtime exited with error: exit status {status}"
+    name = signal.strsignal(-status) or f"signal {-status}"
+    return f"Runtime exited with error: signal: {name.lower()}"
+
+
+def _error_body(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _failure(error_type: str, message: str) -> InvokeResult:
+    return InvokeResult(body=_error_body(error_type, message), function_error=True, log=b"")
+
+
+def _new_trace_id() -> str:
+    return (
+        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
+        f"Parent={secrets.token_hex(8)};Sampled=0"
+    )

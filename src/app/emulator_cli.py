@@ -1,0 +1,182 @@
+"""App: `--serve`, the emulator's command-line options, and serving until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import math
+import re
+import signal
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from ..domain.policy import EXIT_RUNTIME_FAILURE
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+DEFAULT_ADDRESS = "127.0.0.1:9000"
+DEFAULT_TIMEOUT = 300.0
+"""Seconds an invocation may take unless configured otherwise (AWS's emulator's default)."""
+TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
+MAX_TIMEOUT = 900.0
+_ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
+
+
+class EmulatorOptionError(Exception):
+    """An emulator option is invalid; the message says which and why."""
+
+
+def add_emulator_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Lambda emulator")
+    group.add_argument(
+        "--serve",
+        nargs="?",
+        const=DEFAULT_ADDRESS,
+        metavar="[HOST:]PORT",
+        help="serve Lambda's Invoke API and run each invocation through the Runtime API, "
+        f"like AWS's emulator (default address {DEFAULT_ADDRESS})",
+    )
+    group.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --serve: allow an address other than loopback (anyone who can reach it "
+        "can run any command as you)",
+    )
+    group.add_argument(
+        "--function-timeout",
+        metavar="SECONDS",
+        help=f"with --serve: the function's timeout (default ${TIMEOUT_VARIABLE}, "
+        f"else {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def settle_serve_option(arguments: argparse.Namespace) -> None:
+    """`--serve id -u`: what follows `--serve` is its address only if it looks like one."""
+    if arguments.serve is not None and not _ADDRESS.fullmatch(arguments.serve):
+        arguments.command = [arguments.serve, *arguments.command]
+        arguments.serve = DEFAULT_ADDRESS
+
+
+def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Serve until SIGINT or SIGTERM; returns the exit status (0, or 125 for bad options)."""
+    try:
+        if arguments.event is not None or arguments.result is not None:
+            raise EmulatorOptionError("--event and --result are for local mode, not --serve.")
+        address = parse_address(arguments.serve, allow_remote=arguments.allow_remote)
+        timeout = parse_timeout(arguments.function_timeout or environ.get(TIMEOUT_VARIABLE))
+    except EmulatorOptionError as error:
+        log.error("%s", error)
+        return EXIT_RUNTIME_FAILURE
+    emulator = build_emulator(arguments.command, environ, timeout)
+    # The HTTP machinery is imported only here: the runtime on Lambda never needs it.
+    from ..adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
+
+    try:
+        server = InvokeApiServer(emulator, address)
+    except OSError as error:
+        emulator.close()
+        log.error("Cannot listen on %s:%s: %s.", *address, error.strerror)
+        return EXIT_RUNTIME_FAILURE
+    server.start("invoke-api")
+    log.info(
+        "Serving the Lambda Invoke API on http://%s (function timeout %g s): "
+        "POST /2015-03-31/functions/function/invocations",
+        server.url_address,
+        timeout,
+    )
+    _wait_for_stop_signal()
+    log.info("Stopping.")
+    server.stop()
+    emulator.close()
+    return 0
+
+
+def build_emulator(
+    default_command: Sequence[str], environ: Mapping[str, str], timeout: float
+) -> Emulator:
+    """The composition root of `--serve`: an emulator that starts this program as its runtime."""
+    from .emulator import Emulator  # noqa: PLC0415 - see serve_emulator
+    from .emulator_sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
+
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    config = SandboxConfig(
+        runtime_argv=runtime_argv(default_command),
+        environment=runtime_environment(environ, region),
+        timeout=timeout,
+    )
+    return Emulator(config, output=sys.stdout.buffer, region=region)
+
+
+def parse_address(text: str, *, allow_remote: bool) -> tuple[str, int]:
+    match = _ADDRESS.fullmatch(text)
+    port = int(match["port"]) if match else -1
+    if match is None or port > 65535:
+        raise EmulatorOptionError(f"--serve {text!r}: give [HOST:]PORT, such as {DEFAULT_ADDRESS}.")
+    host = (match["host"] or "127.0.0.1").strip("[]")
+    if not allow_remote and not _is_loopback(host):
+        raise EmulatorOptionError(
+            f"--serve {text!r} is not a loopback address: whoever can reach it can run any "
+            "command as you. Add --allow-remote if that is what you want."
+        )
+    return host, port
+
+
+def parse_timeout(text: str | None) -> float:
+    if text is None:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise EmulatorOptionError(
+            f"Function timeout {text!r} is not valid: give seconds, more than 0 and at most "
+            f"{MAX_TIMEOUT:g} (Lambda's limit)."
+        )
+    return seconds
+
+
+def runtime_environment(environ: Mapping[str, str], region: str) -> dict[str, str]:
+    """The runtime's environment: ours, plus what Lambda sets that we do not have."""
+    environment = {
+        name: value for name, value in environ.items() if name != "AWS_LAMBDA_RUNTIME_API"
+    }
+    name = environment.setdefault("AWS_LAMBDA_FUNCTION_NAME", "function")
+    for variable, value in {
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }.items():
+        environment.setdefault(variable, value)
+    return environment
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _wait_for_stop_signal() -> None:
+    stop = threading.Event()
+
+    def handle(number: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, handle)
+    while not stop.wait(0.5):
+        pass
