@@ -29,6 +29,9 @@ MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
 
 
+_OPTIONS_WITH_VALUES = {"--event", "--result", "--function-timeout"}
+
+
 class EmulatorOptionError(Exception):
     """An emulator option is invalid; the message says which and why."""
 
@@ -57,11 +60,21 @@ def add_emulator_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settle_serve_option(arguments: argparse.Namespace) -> None:
-    """`--serve id -u`: what follows `--serve` is its address only if it looks like one."""
-    if arguments.serve is not None and not _ADDRESS.fullmatch(arguments.serve):
-        arguments.command = [arguments.serve, *arguments.command]
-        arguments.serve = DEFAULT_ADDRESS
+def expand_serve_option(argv: Sequence[str]) -> list[str]:
+    """`--serve dotnet Db.dll`: a word after `--serve` that is no address starts the command.
+
+    Done before argparse, which would otherwise take that word as the address.
+    """
+    argv = list(argv)
+    index = 0
+    while index < len(argv) and argv[index].startswith("-") and argv[index] != "--":
+        if argv[index] == "--serve":
+            following = argv[index + 1] if index + 1 < len(argv) else "-"
+            if not following.startswith("-") and not _ADDRESS.fullmatch(following):
+                argv[index] = f"--serve={DEFAULT_ADDRESS}"
+            break
+        index += 2 if argv[index] in _OPTIONS_WITH_VALUES else 1
+    return argv
 
 
 def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int:
