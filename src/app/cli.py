@@ -68,10 +68,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if arguments.serve is not None:  # the Lambda emulator; the runtime it starts checks settings
+        return serve_emulator(arguments, os.environ if environ is None else environ)
     environ = os.environ if environ is None else environ
     log = configure_logging(environ)
-    if arguments.serve is not None:  # the Lambda emulator; the runtime it starts checks settings
-        return serve_emulator(arguments, environ)
     try:
         settings = Settings.from_environment(environ, arguments.command)
     except ConfigurationError as error:

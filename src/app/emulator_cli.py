@@ -15,6 +15,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from ..domain.policy import EXIT_RUNTIME_FAILURE
+from .logs import configure_logging
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -79,6 +80,7 @@ def expand_serve_option(argv: Sequence[str]) -> list[str]:
 
 def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """Serve until SIGINT or SIGTERM; returns the exit status (0, or 125 for bad options)."""
+    configure_logging(environ)
     try:
         if arguments.event is not None or arguments.result is not None:
             raise EmulatorOptionError("--event and --result are for local mode, not --serve.")
