@@ -10,6 +10,7 @@ import re
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from botocore.exceptions import ClientError
@@ -156,13 +157,30 @@ def test_a_payload_that_is_not_json_is_rejected_before_the_runtime(
     assert "START RequestId" not in emulator.output.text()
 
 
-def test_a_payload_over_6_mb_is_rejected(start_emulator: StartEmulator) -> None:
-    """RequestTooLargeException (413), as Lambda answers."""
+@pytest.mark.parametrize(
+    ("kind", "size"), [("RequestResponse", 6 * 1024 * 1024), ("Event", 1024**2)]
+)
+def test_a_payload_over_lambdas_limit_is_rejected(
+    start_emulator: StartEmulator, kind: Literal["RequestResponse", "Event"], size: int
+) -> None:
+    """RequestTooLargeException (413) over 6 MB, or 1 MB for an asynchronous invocation."""
     emulator = start_emulator()
-    payload = json.dumps({"input": "x" * (6 * 1024 * 1024)}).encode()
+    client = boto3_lambda(emulator.endpoint)
+    payload = json.dumps({"input": "x" * size}).encode()
     with pytest.raises(ClientError) as error:
-        boto3_lambda(emulator.endpoint).invoke(FunctionName="function", Payload=payload)
+        client.invoke(FunctionName="function", InvocationType=kind, Payload=payload)
     assert error.value.response["Error"]["Code"] == "RequestTooLargeException"
+    assert invoke_with_boto3(client, {"after": "refusal"}).body == {"after": "refusal"}
+
+
+def test_a_dry_run_answers_204_and_runs_nothing(start_emulator: StartEmulator) -> None:
+    """InvocationType=DryRun only checks the request, as on Lambda."""
+    emulator = start_emulator()
+    answer = boto3_lambda(emulator.endpoint).invoke(
+        FunctionName="function", InvocationType="DryRun", Payload=b'{"print": "dry"}'
+    )
+    assert answer["StatusCode"] == 204
+    assert "START RequestId" not in emulator.output.text()
 
 
 def test_the_log_tail_is_the_last_4_kb(start_emulator: StartEmulator) -> None:

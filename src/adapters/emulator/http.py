@@ -57,21 +57,26 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def read_body(self, limit: int = BODY_CAP) -> bytes:
-        """The request body; raises `BodyTooLargeError` (and closes the connection) past `limit`."""
+        """The request body; raises `BodyTooLargeError` past `limit`.
+
+        A body up to `BODY_CAP` is read (and dropped) even then, so that the client, still
+        sending, gets the refusal instead of a reset connection; a larger one closes it.
+        """
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > limit:
+        if length < 0 or length > BODY_CAP:
             self.close_connection = True
             raise BodyTooLargeError
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if length > limit:
+            raise BodyTooLargeError
+        return body
 
-    def send(
-        self, status: int, body: bytes, headers: dict[str, str] | None = None, *, kind: str = ""
-    ) -> None:
+    def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", kind or "application/json")
+        self.send_header("Content-Type", "application/json")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))

@@ -20,6 +20,9 @@ from .http import BodyTooLargeError, Handler, Server
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 """Bytes a synchronous invocation's payload may have, as on Lambda."""
 
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024
+"""Bytes an asynchronous (`Event`) invocation's payload may have, as on Lambda."""
+
 _INVOKE = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations")
 
 
@@ -93,8 +96,9 @@ class _InvokeHandler(Handler):
         match = _INVOKE.fullmatch(urllib.parse.urlsplit(self.path).path)
         if match is None:
             raise _RejectedError(404, "UnknownOperationException", "Only Invoke is emulated.")
-        request = self._request(urllib.parse.unquote(match["name"]))
         kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        limit = ASYNC_PAYLOAD_LIMIT if kind == "Event" else PAYLOAD_LIMIT
+        request = self._request(urllib.parse.unquote(match["name"]), limit)
         if kind == "DryRun":
             self.send(204, b"")
         elif kind == "Event":
@@ -107,11 +111,11 @@ class _InvokeHandler(Handler):
                 400, "InvalidParameterValueException", f"No invocation type {kind!r}."
             )
 
-    def _request(self, name: str) -> InvokeRequest:
+    def _request(self, name: str, limit: int) -> InvokeRequest:
         try:
-            payload = self.read_body(PAYLOAD_LIMIT)
+            payload = self.read_body(limit)
         except BodyTooLargeError:
-            message = f"Request must be smaller than {PAYLOAD_LIMIT} bytes for the Invoke operation"
+            message = f"Request must be smaller than {limit} bytes for the Invoke operation"
             raise _RejectedError(413, "RequestTooLargeException", message) from None
         if payload.strip():
             try:
