@@ -17,6 +17,7 @@ import collections
 import itertools
 import json
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -81,11 +82,14 @@ class FakeRuntimeApi:
         self.connections = 0
         self.waiting_next = 0
         self.registrations: list[dict[str, str]] = []
+        self.registration_bodies: list[bytes] = []
         self.extension_polls: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.api = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
@@ -122,6 +126,10 @@ class FakeRuntimeApi:
         """Queue a `next` answer with exactly these headers (to break the contract)."""
         self._events.put(Event(request_id="", body=body, headers=headers))
 
+    def enqueue_status(self, status: int, body: bytes = b'{"errorMessage": "injected"}') -> None:
+        """Queue a `next` answer with this status (a 500 after the events queued before it)."""
+        self._events.put(Event(request_id="", body=body, status=status))
+
     def fail(self, kind: str, *statuses: int) -> None:
         with self._lock:
             self._faults[kind].extend(statuses)
@@ -142,10 +150,13 @@ class FakeRuntimeApi:
         self.wait_for(lambda: (self.waiting_next > 0 and self._events.empty()) or None, timeout)
 
     def wait_for(self, probe: Callable[[], T | None], timeout: float = 30) -> T:
-        """Wait until `probe()` (called under the lock, after every request) is not `None`."""
+        """Wait until `probe()` is truthy; it is called after every request and every 50 ms."""
+        give_up = time.monotonic() + timeout
         with self._lock:
-            found = self._lock.wait_for(probe, timeout)
-        assert found is not None, f"timed out after {timeout} s waiting for the runtime"
+            while not (found := probe()):
+                remaining = give_up - time.monotonic()
+                assert remaining > 0, f"timed out after {timeout} s waiting for the runtime"
+                self._lock.wait(min(remaining, 0.05))
         return found
 
     def close(self) -> None:
@@ -164,6 +175,15 @@ class FakeRuntimeApi:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A runtime killed mid-request resets its connections: expected in these tests."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -197,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         parts = self.path.removeprefix(RUNTIME).strip("/").split("/")
         if self.path == f"{EXTENSION}/register":
-            self._register()
+            self._register(body)
         elif parts == ["init", "error"]:
             self._record("init-error", None, body)
         elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
@@ -232,9 +252,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.api._closed.wait()  # no events are ever sent to a no-op extension
         self.close_connection = True
 
-    def _register(self) -> None:
+    def _register(self, body: bytes) -> None:
         status = self._fault("register")
         with self.api._lock:
+            self.api.registration_bodies.append(body)
             self.api.registrations.append({k.lower(): v for k, v in self.headers.items()})
             self.api._lock.notify_all()
         if status is not None:

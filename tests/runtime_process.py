@@ -26,6 +26,7 @@ class RuntimeProcess:
         directory: Path,
         *command: str,
         env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         address = api if isinstance(api, str) else api.address
         environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_LAMBDA_")}
@@ -39,6 +40,7 @@ class RuntimeProcess:
                 stdout=stdout,
                 stderr=stderr,
                 env=environment,
+                cwd=cwd,
             )
 
     @property
