@@ -236,3 +236,16 @@ def test_json_logs_on_lambda_carry_request_ids_and_no_environment_values(
     assert "s3cr3t" not in runtime.stderr
     assert "hunter2" not in runtime.stderr
     assert os.environ.get("AWS_LAMBDA_RUNTIME_API") is None
+
+
+def test_a_quick_command_finishes_within_lambda_s_default_three_second_timeout(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """Default settings and a 3 s deadline: the command runs, it is not stopped at once."""
+    deadline_ms = int((time.time() + 3) * 1000)
+    request_id = runtime_api.enqueue(
+        {"program": "sh", "arguments": ["-c", "sleep 0.2; echo finished"]}, deadline_ms=deadline_ms
+    )
+    with RuntimeProcess(console_script, runtime_api, tmp_path):
+        post = runtime_api.outcome(request_id)
+    assert (post.kind, post.document["output"]) == ("response", "finished\n")
