@@ -58,6 +58,7 @@ def configure_logging(environ: Mapping[str, str], stream: TextIO | None = None) 
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RequestIdFilter())
         level = environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper()
+        level = "DEBUG" if level == "TRACE" else level  # Lambda's lowest level; Python has none
         logger.setLevel(level if level in logging.getLevelNamesMapping() else logging.INFO)
     else:
         handler.setFormatter(logging.Formatter("%(message)s"))

@@ -249,3 +249,20 @@ def test_a_quick_command_finishes_within_lambda_s_default_three_second_timeout(
     with RuntimeProcess(console_script, runtime_api, tmp_path):
         post = runtime_api.outcome(request_id)
     assert (post.kind, post.document["output"]) == ("response", "finished\n")
+
+
+def test_a_response_refused_as_too_large_is_logged_and_the_runtime_goes_on(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """413 on the response, 403 on the error after it: both logged, the next event served."""
+    runtime_api.fail("response", 413)
+    runtime_api.fail("error", 403)
+    refused = runtime_api.enqueue({"program": "true"})
+    served = runtime_api.enqueue({"program": "sh", "arguments": ["-c", "echo next"]})
+    with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
+        assert runtime_api.outcome(served).document["output"] == "next\n"
+    kinds = [(post.request_id, post.kind) for post in runtime_api.posts]
+    assert kinds == [(refused, "response"), (refused, "error"), (served, "response")]
+    assert "refused the response for request" in runtime.stderr
+    assert "answered 413" in runtime.stderr
+    assert "answered 403" in runtime.stderr
