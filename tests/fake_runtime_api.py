@@ -17,6 +17,7 @@ import collections
 import itertools
 import json
 import queue
+import socket
 import sys
 import threading
 import time
@@ -31,6 +32,14 @@ T = TypeVar("T")
 RUNTIME = "/2018-06-01/runtime"
 EXTENSION = "/2020-01-01/extension"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:f"
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connecting to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @dataclass(frozen=True)

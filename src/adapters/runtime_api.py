@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import quote
 
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
@@ -115,12 +116,12 @@ class RuntimeApiClient(HttpApi):
         return parse_invocation(response.headers, response.data)
 
     def response(self, request_id: str, body: bytes) -> None:
-        path = RESPONSE_PATH.format(request_id=request_id)
+        path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=_JSON)
 
     def error(self, request_id: str, body: bytes, error_type: str) -> None:
         headers = {**_JSON, ERROR_TYPE_HEADER: f"Function.{error_type}"}
-        path = ERROR_PATH.format(request_id=request_id)
+        path = ERROR_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=headers)
 
     def init_error(self, body: bytes, reason: str) -> None:

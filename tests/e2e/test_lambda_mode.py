@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_runtime_api import FakeRuntimeApi
-from tests.integration.test_runtime_api_client import closed_port
+from tests.fake_runtime_api import FakeRuntimeApi, closed_port
 from tests.runtime_process import RuntimeProcess
 
 PROBE = 'echo "probe=${LEAK_PROBE-unset} cwd=$(pwd) fds=$(ls /proc/self/fd | tr "\\n" " ")"'

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -18,7 +17,7 @@ from run_command_on_aws_lambda.adapters.runtime_api import (
 from run_command_on_aws_lambda.domain.errors import ConfigurationError
 from run_command_on_aws_lambda.domain.invocation import Invocation
 
-from tests.fake_runtime_api import FakeRuntimeApi
+from tests.fake_runtime_api import FakeRuntimeApi, closed_port
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 EVERY_HEADER = {
@@ -34,14 +33,6 @@ EVERY_HEADER = {
 
 def client_for(httpserver: HTTPServer) -> RuntimeApiClient:
     return RuntimeApiClient(open_pool(f"{httpserver.host}:{httpserver.port}"))
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_next_parses_every_header_into_the_invocation(httpserver: HTTPServer) -> None:
@@ -184,3 +175,10 @@ def test_extension_registration_names_the_extension_and_asks_for_no_events(
     client = ExtensionsApiClient(open_pool(f"{httpserver.host}:{httpserver.port}"))
     assert client.register("run-command-on-aws-lambda") == "ext-1"
     httpserver.check_assertions()
+
+
+def test_a_request_id_is_quoted_into_a_single_path_segment(runtime_api: FakeRuntimeApi) -> None:
+    """A request id with '/' or '?' cannot post to another endpoint."""
+    RuntimeApiClient(open_pool(runtime_api.address)).response("a/../b?c", b"{}")
+    [post] = runtime_api.posts
+    assert (post.kind, post.request_id) == ("response", "a%2F..%2Fb%3Fc")
