@@ -6,10 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
 
@@ -41,3 +44,18 @@ def run_script(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_suite() -> Iterator[None]:
+    """The suite ends with as many of its processes (living or zombie) as it started with.
+
+    Every process the suite starts inherits a mark in its environment, so it can be counted
+    even after it was orphaned, whatever else runs on the machine.
+    """
+    value = uuid.uuid4().hex
+    os.environ[SESSION_MARK] = value
+    before = (len(marked(value, SESSION_MARK)), len(zombie_children()))
+    yield
+    after = (len(marked(value, SESSION_MARK)), len(zombie_children()))
+    assert after == before, f"(living, zombie) processes: {before} at the start, {after} now"

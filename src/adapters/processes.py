@@ -82,14 +82,14 @@ class ProcessEntry:
 
 def process_table() -> Iterator[ProcessEntry]:
     """Every process visible in /proc (those that vanish while reading are skipped)."""
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    with os.scandir("/proc") as entries:
+        names = [entry.name for entry in entries if entry.name.isdigit()]
+    for name in names:
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+            with open(f"/proc/{name}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
             yield ProcessEntry(
-                pid=int(entry.name),
+                pid=int(name),
                 state=fields[0].decode(),
                 parent=int(fields[1]),
                 group=int(fields[2]),
