@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import ExecutionResult
+
 from tests.processes import MARK, marked, zombie_children
 
 
@@ -43,12 +43,12 @@ class Supervised:
             stop = StopPlan.plan(now=time.monotonic(), grace=grace, timeout=spec.timeout)
         return executor.execute(spec, environment=self.environment, stop=stop)
 
-    def shell(self, script: str, **options: float) -> ExecutionResult:
-        """Run `sh -c script`; `timeout` and `grace` may be given."""
-        timeout = options.pop("timeout", None)
-        return self.run(
-            CommandSpec(program="sh", arguments=("-c", script), timeout=timeout), **options
-        )
+    def shell(
+        self, script: str, *, timeout: float | None = None, grace: float = 5.0
+    ) -> ExecutionResult:
+        """Run `sh -c script`."""
+        spec = CommandSpec(program="sh", arguments=("-c", script), timeout=timeout)
+        return self.run(spec, grace=grace)
 
     def forwarded(self) -> tuple[bytes, bytes]:
         """What reached the runtime's stdout and stderr so far."""

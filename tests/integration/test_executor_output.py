@@ -14,6 +14,7 @@ from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, ExecutionResult
+
 from tests.integration.conftest import Supervised
 
 
@@ -59,8 +60,8 @@ def test_each_stream_keeps_its_order_and_goes_to_its_own_sink(supervised: Superv
     assert len(result.output) == OUTPUT_TAIL_BYTES
     kept = result.output.split(b"\n")[1:-1]  # the first line may be cut
     for stream in (b"out", b"err"):
-        numbers = [int(line[3:]) for line in kept if line.startswith(stream)]
-        assert numbers == list(range(numbers[0], 20001)), "the kept tail is in arrival order"
+        seen = [int(line[3:]) for line in kept if line.startswith(stream)]
+        assert seen == list(range(seen[0], 20001)), "the kept tail is in arrival order"
 
 
 def test_binary_and_invalid_utf8_pass_through_byte_for_byte(

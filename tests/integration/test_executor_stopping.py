@@ -15,6 +15,7 @@ from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.errors import ErrorType
 from run_command_on_aws_lambda.domain.policy import Failure, Success, judge
 from run_command_on_aws_lambda.domain.result import Ending
+
 from tests.integration.conftest import Supervised
 
 # A shell that ignores SIGTERM, and so does the grandchild it leaves running in the background.
@@ -112,9 +113,7 @@ def test_no_process_and_no_zombie_is_left_after_each_kind_of_invocation(
         ("sh -c 'sh -c \"sleep 1000\" & sleep 1000' & kill -9 $$", None),
     ]
     for script, timeout in scripts:
-        supervised.shell(script, timeout=timeout, grace=0.2) if timeout else supervised.shell(
-            script, grace=0.2
-        )
+        supervised.shell(script, timeout=timeout, grace=0.2)
         assert supervised.left_behind() == [], script
 
 
