@@ -143,3 +143,35 @@ def test_input_to_a_child_that_closed_its_stdin_and_keeps_running(supervised: Su
     result = supervised.run(spec)
     assert result.returncode == 0
     assert result.output == b"done\n"
+
+
+def test_large_output_reaches_a_pipe_and_an_append_only_file_exactly(
+    supervised: Supervised, tmp_path: Path
+) -> None:
+    """Whatever the sink (a pipe as on Lambda, a file opened for appending), bytes arrive whole."""
+    data = b"".join(b"%08d\n" % i for i in range(400_000))  # 3.6 MB
+    blob = tmp_path / "blob"
+    blob.write_bytes(data)
+    appended = tmp_path / "appended"
+    appended.write_bytes(b"before\n")
+    read_end, write_end = os.pipe()
+    received = bytearray()
+    reader = threading.Thread(target=lambda: received.extend(read_all(read_end)))
+    reader.start()
+    with appended.open("ab") as append_only:
+        executor = ProcessExecutor(stdout=write_end, stderr=append_only.fileno())
+        spec = CommandSpec(program="sh", arguments=("-c", f"cat {blob}; cat {blob} >&2"))
+        result = executor.execute(spec, environment=supervised.environment, stop=StopPlan())
+    os.close(write_end)
+    reader.join()
+    os.close(read_end)
+    assert bytes(received) == data
+    assert appended.read_bytes() == b"before\n" + data
+    assert result.output == data[-OUTPUT_TAIL_BYTES:]
+
+
+def read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
