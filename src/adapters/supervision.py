@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.result import Ending, ExecutionResult
+from .feeding import InputFeeder
 from .output import OutputPump
 from .ports import PortProbe
 from .processes import ProcessGroup
@@ -27,7 +28,6 @@ SHUTDOWN_GRACE = 0.2  # Lambda allows 300-500 ms between SIGTERM and SIGKILL at 
 LEFTOVER_POLL = 0.01  # how often the group is checked while leftovers are being stopped
 KILL_PATIENCE = 1.0  # SIGKILLed processes stuck this long (uninterruptible I/O) are given up on
 DRAIN_LIMIT = 0.1  # at most this long for output still in the pipes once the group is gone
-STDIN_CHUNK = 64 * 1024
 _EXIT, _SHUTDOWN, _STDIN = "exit", "shutdown", "stdin"
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class _Run:
         self.group = ProcessGroup(process.pid, reap_orphans=supervisor.reap_orphans)
         self.pump = OutputPump()
         self.probe = PortProbe(spec.ports)
-        self.stdin_data = memoryview((spec.input or "").encode())
+        self.feeder: InputFeeder | None = None
         self.ending: Ending | None = None
         self.port: int | None = None
         self.kill_at: float | None = None
@@ -87,7 +87,7 @@ class _Run:
         if supervisor.shutdown is not None:
             self.selector.register(supervisor.shutdown.fileno(), selectors.EVENT_READ, _SHUTDOWN)
         if self.process.stdin is not None:
-            os.set_blocking(self.process.stdin.fileno(), False)
+            self.feeder = InputFeeder(self.process.stdin, (self.spec.input or "").encode())
             self.selector.register(self.process.stdin, selectors.EVENT_WRITE, _STDIN)
 
     def supervise(self) -> ExecutionResult:
@@ -160,24 +160,15 @@ class _Run:
             self.kill_at = min(self.kill_at, now + SHUTDOWN_GRACE)
 
     def _feed_stdin(self) -> None:
-        assert self.process.stdin is not None
-        try:
-            written = os.write(self.process.stdin.fileno(), self.stdin_data[:STDIN_CHUNK])
-        except BlockingIOError:
-            return
-        except OSError:  # the child closed its stdin or ended: what it did not read is dropped
-            written = len(self.stdin_data)
-        self.stdin_data = self.stdin_data[written:]
-        if not self.stdin_data:
+        assert self.feeder is not None
+        if self.feeder.feed():
             self._close_stdin()
 
     def _close_stdin(self) -> None:
-        stdin = self.process.stdin
-        if stdin is not None and not stdin.closed:
-            with contextlib.suppress(KeyError):
-                self.selector.unregister(stdin)
-            with contextlib.suppress(OSError):
-                stdin.close()
+        if self.feeder is not None:
+            self.selector.unregister(self.feeder.stdin)
+            self.feeder.close()
+            self.feeder = None
 
     def _stop_leftovers(self) -> None:
         """Once the leader is reaped: SIGTERM what it left, SIGKILL it when the grace is over."""
@@ -196,7 +187,15 @@ class _Run:
                 if now >= give_up_at:
                     log.warning("Processes of group %s survive SIGKILL.", self.group.pgid)
                     return
-            for key, _ in self.selector.select(min(LEFTOVER_POLL, max(0, self.kill_at - now))):
+            next_check = now + LEFTOVER_POLL
+            self._handle_events_until(
+                next_check if now >= self.kill_at else min(next_check, self.kill_at)
+            )
+
+    def _handle_events_until(self, moment: float) -> None:
+        """Forward output (and notice a shutdown) until `moment`, however much flows."""
+        while (left := moment - self.clock()) > 0:
+            for key, _ in self.selector.select(left):
                 self._dispatch(key)
 
     def _drain(self) -> None:
