@@ -56,7 +56,7 @@ def test_a_timeout_is_reported_with_status_124_and_nothing_survives(console_scri
         "--result",
         "-",
         "--event",
-        event("sh", "-c", TERM_IGNORING_TREE, timeout=0.3),
+        event("sh", "-c", TERM_IGNORING_TREE, timeout=1.0),
         env={"RUN_COMMAND_GRACE_SECONDS": "0.3"},
     )
     leader_line, result_line = completed.stdout.decode().splitlines()
