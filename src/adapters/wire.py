@@ -73,6 +73,8 @@ def decode_event(payload: bytes) -> object:
             f"at line {error.lineno} column {error.colno}. "
             'Send a JSON object such as {"program": "id"}.'
         ) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise InvalidEvent(f"The event is not valid JSON: {error}.") from None
     except RecursionError:
         raise InvalidEvent("The event is nested too deeply to be a command.") from None
 
@@ -121,3 +123,9 @@ def error_document(verdict: Failure, request_id: str | None = None) -> ErrorDocu
         output=output_text(result),
         output_truncated=result.output_truncated,
     )
+
+
+def encode_error(error_type: str, message: str) -> bytes:
+    """An error body that is not about a command: an init error of the runtime itself."""
+    document = ErrorDocument(error_type=error_type, error_message=message, stack_trace=[])
+    return json.dumps(document.to_dict(encode_json=False), ensure_ascii=False).encode()

@@ -95,10 +95,10 @@ def exit_status(verdict: Verdict) -> int:  # noqa: PLR0911 - one case per error 
     match verdict.error_type:
         case ErrorType.COMMAND_FAILED if result is not None and result.returncode is not None:
             return result.returncode
+        case ErrorType.COMMAND_KILLED if result is not None and result.ending is Ending.INTERRUPTED:
+            return 128 + signals.SIGTERM  # the runtime's own, whatever signal ended the command
         case ErrorType.COMMAND_KILLED if result is not None and result.signal is not None:
             return 128 + result.signal
-        case ErrorType.COMMAND_KILLED if result is not None and result.ending is Ending.INTERRUPTED:
-            return 128 + signals.SIGTERM
         case ErrorType.COMMAND_TIMED_OUT:
             return EXIT_TIMED_OUT
         case ErrorType.PERMISSION_DENIED | ErrorType.PROGRAM_NOT_ALLOWED:
@@ -113,8 +113,14 @@ def output_text(result: ExecutionResult) -> str:
     return result.output.decode("utf-8", errors="replace")
 
 
-def describe_command(program: str, arguments: tuple[str, ...]) -> str:
-    """How a command appears in the runtime's log: `dotnet ["DatabaseMigrations.dll"]`."""
+def describe_command(program: str, arguments: tuple[str, ...], *, hide: bool = False) -> str:
+    """How a command appears in the runtime's log: `dotnet ["DatabaseMigrations.dll"]`.
+
+    With `hide`, only the number of arguments is shown: `dotnet [1 argument hidden]`.
+    """
+    if hide and arguments:
+        count = len(arguments)
+        return f"{program} [{count} argument{'s' if count > 1 else ''} hidden]"
     return f"{program} {json.dumps(list(arguments), ensure_ascii=False)}"
 
 

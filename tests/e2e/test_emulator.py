@@ -32,10 +32,6 @@ from tests.lambda_clients import (
 
 INVOCATIONS = "/2015-03-31/functions/function/invocations"
 
-# Until the Runtime API transport (issue 3) is merged, the runtime cannot answer through the
-# Runtime API and these tests fail; strict, so they must be unmarked once it is merged.
-needs_runtime_api = pytest.mark.xfail(strict=True, reason="needs the Runtime API transport")
-
 
 @dataclass
 class Served:
@@ -91,7 +87,6 @@ def sh(script: str) -> dict[str, object]:
     return {"program": "sh", "arguments": ["-c", script]}
 
 
-@needs_runtime_api
 def test_boto3_gets_the_result_and_the_log_tail(serve: Serve) -> None:
     """A successful command: the result body, no FunctionError, its output in the log tail."""
     served = serve()
@@ -104,7 +99,6 @@ def test_boto3_gets_the_result_and_the_log_tail(serve: Serve) -> None:
     assert invoked.log.splitlines()[-1].startswith("REPORT RequestId: ")
 
 
-@needs_runtime_api
 def test_the_aws_cli_gets_results_and_function_errors(serve: Serve, tmp_path: Path) -> None:
     """`aws lambda invoke --endpoint-url ...`: a result, then a failing command's error body."""
     served = serve()
@@ -118,7 +112,6 @@ def test_the_aws_cli_gets_results_and_function_errors(serve: Serve, tmp_path: Pa
     assert "oops" in failed.log
 
 
-@needs_runtime_api
 @pytest.mark.parametrize(
     ("event", "error_type"),
     [
@@ -147,7 +140,6 @@ def test_a_payload_that_is_not_json_is_refused_like_lambda(serve: Serve) -> None
     assert error.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
-@needs_runtime_api
 def test_the_function_timeout_reaches_the_runtime_as_its_deadline(serve: Serve) -> None:
     """With --function-timeout 2, a long command is stopped by the runtime: CommandTimedOut."""
     served = serve("--function-timeout", "2")
@@ -159,7 +151,6 @@ def test_the_function_timeout_reaches_the_runtime_as_its_deadline(serve: Serve) 
     assert again.body["output"] == "after\n"
 
 
-@needs_runtime_api
 def test_a_runtime_that_stops_answering_times_out_and_is_replaced(serve: Serve) -> None:
     """The command freezes the runtime: "Task timed out after 2.00 seconds", then a fresh one."""
     served = serve("--function-timeout", "2")
@@ -172,7 +163,6 @@ def test_a_runtime_that_stops_answering_times_out_and_is_replaced(serve: Serve) 
     assert (again.function_error, again.body["output"]) == (None, "fresh\n")
 
 
-@needs_runtime_api
 def test_a_runtime_that_dies_fails_the_invocation_and_is_restarted(serve: Serve) -> None:
     """The command kills the runtime: Runtime.ExitError "signal: killed", then a fresh one."""
     served = serve()
@@ -185,7 +175,6 @@ def test_a_runtime_that_dies_fails_the_invocation_and_is_restarted(serve: Serve)
     assert (again.function_error, again.body["output"]) == (None, "restarted\n")
 
 
-@needs_runtime_api
 def test_the_default_command_runs_for_an_empty_event(serve: Serve) -> None:
     """`--serve echo from the default` configures the runtime's default command, like CMD."""
     served = serve("echo", "from", "the", "default")
@@ -193,7 +182,6 @@ def test_the_default_command_runs_for_an_empty_event(serve: Serve) -> None:
     assert invoked.body["output"] == "from the default\n"
 
 
-@needs_runtime_api
 def test_a_plain_http_post_works_like_the_readmes_curl(serve: Serve) -> None:
     """POST the event; X-Amz-Log-Type: Tail adds X-Amz-Log-Result."""
     served = serve()
@@ -210,7 +198,6 @@ def test_a_plain_http_post_works_like_the_readmes_curl(serve: Serve) -> None:
     assert "curl" in base64.b64decode(response.headers["X-Amz-Log-Result"]).decode()
 
 
-@needs_runtime_api
 def test_sigterm_stops_the_emulator_and_its_runtime(serve: Serve, tmp_path: Path) -> None:
     """Exit status 0; the runtime and the command it was running are gone."""
     served = serve()
