@@ -19,8 +19,8 @@ import uuid
 from concurrent.futures import Future
 from typing import BinaryIO
 
-from ..adapters.emulator.exchange import Answered, Event, Exited, InitFailed, Outcome, TimedOut
 from ..adapters.emulator.invoke_api import InvokeRequest, InvokeResult
+from ..adapters.emulator.outcomes import Answered, Event, Exited, InitFailed, Outcome, TimedOut
 from ..adapters.emulator.sandbox_log import SandboxLog
 from .emulator_sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 

@@ -11,9 +11,11 @@ import pytest
 
 from run_command_on_aws_lambda.adapters.emulator.exchange import (
     RESPONSE_LIMIT,
+    Exchange,
+)
+from run_command_on_aws_lambda.adapters.emulator.outcomes import (
     Answered,
     Event,
-    Exchange,
     InitFailed,
     Outcome,
 )

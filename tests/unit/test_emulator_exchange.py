@@ -10,15 +10,17 @@ import pytest
 
 from run_command_on_aws_lambda.adapters.emulator.exchange import (
     RESPONSE_LIMIT,
-    Answered,
     ContractError,
+    Exchange,
+    SandboxClosedError,
+)
+from run_command_on_aws_lambda.adapters.emulator.outcomes import (
+    Answered,
     Delivery,
     Event,
-    Exchange,
     Exited,
     InitFailed,
     Outcome,
-    SandboxClosedError,
     TimedOut,
     kept_error_type,
 )

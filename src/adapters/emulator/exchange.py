@@ -9,20 +9,27 @@ the HTTP layer answers with its status (400 unknown request id, 403 wrong state,
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from .outcomes import (
+    Answered,
+    Delivery,
+    Event,
+    Exited,
+    InitFailed,
+    Outcome,
+    TimedOut,
+    kept_error_type,
+)
 
 RESPONSE_LIMIT = 6 * 1024 * 1024
 """Bytes a buffered response may have; Lambda's limit for synchronous invocations."""
 
 DEFAULT_INIT_TIMEOUT = 10.0
 """Seconds a runtime has to start and ask for its first event, as on Lambda."""
-
-_ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
 
 
 class ContractError(Exception):
@@ -36,66 +43,6 @@ class ContractError(Exception):
 
 class SandboxClosedError(Exception):
     """The sandbox is gone: the runtime must exit (the HTTP answer is 500)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
-    """One invocation as the invoker hands it over."""
-
-    request_id: str
-    payload: bytes
-    function_arn: str
-    trace_id: str | None = None
-    client_context: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Delivery:
-    """What `next` gives the runtime: the event and its deadline (Unix time, milliseconds)."""
-
-    event: Event
-    deadline_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class Answered:
-    """The runtime answered; `error_type` is None for a response, else the kept error type."""
-
-    body: bytes
-    error_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InitFailed:
-    """The runtime reported `init/error` instead of asking for the event."""
-
-    body: bytes
-    error_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class Exited:
-    """The runtime's process ended without answering; `status` as `Popen.returncode`."""
-
-    status: int
-
-
-@dataclass(frozen=True, slots=True)
-class TimedOut:
-    """No answer in time: `during_init` when the runtime never asked for the event."""
-
-    seconds: float
-    during_init: bool
-
-
-Outcome = Answered | InitFailed | Exited | TimedOut
-
-
-def kept_error_type(header: str | None, fallback: str) -> str:
-    """Lambda keeps only `Runtime.Xxx` / `Function.Xxx` error types; others become `fallback`."""
-    if header is not None and _ERROR_TYPE.fullmatch(header):
-        return header
-    return fallback
 
 
 class Exchange:
