@@ -10,21 +10,17 @@ import base64
 import http.client
 import json
 import os
-import re
-import signal
-import subprocess
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import run_script
+from tests.e2e.conftest import Serve
 from tests.lambda_clients import (
-    DUMMY_CREDENTIALS,
+    Invoked,
     boto3_lambda,
     invoke_with_aws_cli,
     invoke_with_boto3,
@@ -33,83 +29,49 @@ from tests.lambda_clients import (
 INVOCATIONS = "/2015-03-31/functions/function/invocations"
 
 
-@dataclass
-class Served:
-    process: subprocess.Popen[bytes]
-    endpoint: str
-    stdout: Path
-    stderr: Path
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(60)
-
-
-Serve = Callable[..., Served]
-
-
-@pytest.fixture
-def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
-    """Start `run-command-on-aws-lambda --serve 127.0.0.1:0 [arguments]`; wait until it listens."""
-    started: list[Served] = []
-
-    def start(*arguments: str) -> Served:
-        stdout, stderr = tmp_path / f"stdout{len(started)}", tmp_path / f"stderr{len(started)}"
-        environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
-        with stdout.open("wb") as out, stderr.open("wb") as err:
-            process = subprocess.Popen(
-                [console_script, "--serve", "127.0.0.1:0", *arguments],
-                stdout=out,
-                stderr=err,
-                env={**environment, **DUMMY_CREDENTIALS},
-            )
-        served = Served(process, _wait_for_endpoint(process, stderr), stdout, stderr)
-        started.append(served)
-        return served
-
-    yield start
-    for served in started:
-        if served.process.poll() is None:
-            served.stop()
-
-
-def _wait_for_endpoint(process: subprocess.Popen[bytes], stderr: Path) -> str:
-    give_up = time.monotonic() + 60
-    while time.monotonic() < give_up and process.poll() is None:
-        found = re.search(r"on (http://127\.0\.0\.1:\d+)", stderr.read_text())
-        if found:
-            return found[1]
-        time.sleep(0.05)
-    raise AssertionError(f"the emulator did not start: {stderr.read_text()}")
-
-
 def sh(script: str) -> dict[str, object]:
     return {"program": "sh", "arguments": ["-c", script]}
 
 
-def test_boto3_gets_the_result_and_the_log_tail(serve: Serve) -> None:
-    """A successful command: the result body, no FunctionError, its output in the log tail."""
-    served = serve()
-    invoked = invoke_with_boto3(boto3_lambda(served.endpoint), sh("echo hello"))
-    assert (invoked.status, invoked.function_error) == (200, None)
-    assert invoked.body["exitCode"] == 0
-    assert invoked.body["output"] == "hello\n"
-    assert "hello" in invoked.log.splitlines()
-    assert 'Running sh ["-c", "echo hello"].' in invoked.log
-    assert invoked.log.splitlines()[-1].startswith("REPORT RequestId: ")
+def with_boto3(endpoint: str, event: object, tmp_path: Path) -> Invoked:
+    return invoke_with_boto3(boto3_lambda(endpoint), event)
 
 
-def test_the_aws_cli_gets_results_and_function_errors(serve: Serve, tmp_path: Path) -> None:
-    """`aws lambda invoke --endpoint-url ...`: a result, then a failing command's error body."""
-    served = serve()
-    invoked = invoke_with_aws_cli(served.endpoint, sh("echo from the cli"), tmp_path)
-    assert (invoked.status, invoked.function_error) == (200, None)
-    assert invoked.body["output"] == "from the cli\n"
-    failed = invoke_with_aws_cli(served.endpoint, sh("echo oops >&2; exit 3"), tmp_path)
+CLIENTS = {"boto3": with_boto3, "aws-cli": invoke_with_aws_cli}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_real_clients_get_results_function_errors_and_log_tails(
+    serve: Serve, tmp_path: Path, client: str
+) -> None:
+    """Success, a failing command, a timeout and an invalid event, as boto3 and the CLI see them."""
+    served = serve("--function-timeout", "2")
+
+    def invoke(event: object) -> Invoked:
+        return CLIENTS[client](served.endpoint, event, tmp_path)
+
+    succeeded = invoke(sh("echo hello"))
+    assert (succeeded.status, succeeded.function_error) == (200, None)
+    assert (succeeded.body["exitCode"], succeeded.body["output"]) == (0, "hello\n")
+    assert 'Running sh ["-c", "echo hello"].' in succeeded.log
+    assert "hello" in succeeded.log.splitlines()
+    assert succeeded.log.splitlines()[-1].startswith("REPORT RequestId: ")
+
+    failed = invoke(sh("echo oops >&2; exit 3"))
     assert (failed.status, failed.function_error) == (200, "Unhandled")
-    assert failed.body["errorType"] == "CommandFailed"
-    assert failed.body["exitCode"] == 3
-    assert "oops" in failed.log
+    assert (failed.body["errorType"], failed.body["exitCode"]) == ("CommandFailed", 3)
+    assert "oops" in failed.log.splitlines()
+
+    timed_out = invoke({"program": "sleep", "arguments": ["30"]})
+    assert (timed_out.status, timed_out.function_error) == (200, "Unhandled")
+    assert timed_out.body["errorType"] == "CommandTimedOut"
+    assert "sleep did not finish in time" in timed_out.log
+
+    invalid = invoke({"program": "id", "argument": []})
+    assert (invalid.status, invalid.function_error) == (200, "Unhandled")
+    assert invalid.body["errorType"] == "InvalidEvent"
+    assert "argument" in invalid.body["errorMessage"]
+    assert "Invalid event" in invalid.log
 
 
 @pytest.mark.parametrize(
@@ -138,17 +100,6 @@ def test_a_payload_that_is_not_json_is_refused_like_lambda(serve: Serve) -> None
     with pytest.raises(ClientError) as error:
         boto3_lambda(served.endpoint).invoke(FunctionName="function", Payload=b"{oops")
     assert error.value.response["Error"]["Code"] == "InvalidRequestContentException"
-
-
-def test_the_function_timeout_reaches_the_runtime_as_its_deadline(serve: Serve) -> None:
-    """With --function-timeout 2, a long command is stopped by the runtime: CommandTimedOut."""
-    served = serve("--function-timeout", "2")
-    client = boto3_lambda(served.endpoint)
-    invoked = invoke_with_boto3(client, {"program": "sleep", "arguments": ["30"]})
-    assert invoked.function_error == "Unhandled"
-    assert invoked.body["errorType"] == "CommandTimedOut"
-    again = invoke_with_boto3(client, sh("echo after"))
-    assert again.body["output"] == "after\n"
 
 
 def test_a_runtime_that_stops_answering_times_out_and_is_replaced(serve: Serve) -> None:

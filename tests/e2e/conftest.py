@@ -1,0 +1,66 @@
+"""Fixtures for the end-to-end tests of `--serve`: the emulator as a real process."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.lambda_clients import DUMMY_CREDENTIALS
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    endpoint: str
+    stdout: Path
+    stderr: Path
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(60)
+
+
+Serve = Callable[..., Served]
+
+
+@pytest.fixture
+def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
+    """Start `run-command-on-aws-lambda --serve 127.0.0.1:0 [arguments]`; wait until it listens."""
+    started: list[Served] = []
+
+    def start(*arguments: str) -> Served:
+        stdout, stderr = tmp_path / f"stdout{len(started)}", tmp_path / f"stderr{len(started)}"
+        environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+        with stdout.open("wb") as out, stderr.open("wb") as err:
+            process = subprocess.Popen(
+                [console_script, "--serve", "127.0.0.1:0", *arguments],
+                stdout=out,
+                stderr=err,
+                env={**environment, **DUMMY_CREDENTIALS},
+            )
+        served = Served(process, _wait_for_endpoint(process, stderr), stdout, stderr)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        if served.process.poll() is None:
+            served.stop()
+
+
+def _wait_for_endpoint(process: subprocess.Popen[bytes], stderr: Path) -> str:
+    give_up = time.monotonic() + 60
+    while time.monotonic() < give_up and process.poll() is None:
+        found = re.search(r"on (http://127\.0\.0\.1:\d+)", stderr.read_text())
+        if found:
+            return found[1]
+        time.sleep(0.05)
+    raise AssertionError(f"the emulator did not start: {stderr.read_text()}")
