@@ -15,7 +15,7 @@ from ..adapters.processes import become_child_subreaper
 from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
-from .emulator_cli import add_emulator_options, expand_serve_option, serve_emulator
+from .emulator_cli import add_emulator_options, parse_with_emulator_options, serve_emulator
 from .logs import configure_logging
 from .service import CommandRunner, serve
 from .settings import Settings
@@ -59,7 +59,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "put -- before it when the program's name starts with '-'",
     )
     add_emulator_options(parser)
-    arguments = parser.parse_args(expand_serve_option(argv))
+    arguments = parse_with_emulator_options(parser, argv)
     if arguments.command[:1] == ["--"]:
         arguments.command = arguments.command[1:]
     return arguments

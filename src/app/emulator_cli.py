@@ -28,8 +28,6 @@ DEFAULT_TIMEOUT = 300.0
 TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
 MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
-
-
 _OPTIONS_WITH_VALUES = {"--event", "--result", "--function-timeout"}
 
 
@@ -61,7 +59,17 @@ def add_emulator_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def expand_serve_option(argv: Sequence[str]) -> list[str]:
+def parse_with_emulator_options(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> argparse.Namespace:
+    """Parse `argv`; the emulator's options are refused without `--serve`."""
+    arguments = parser.parse_args(_expand_serve_option(argv))
+    if arguments.serve is None and (arguments.allow_remote or arguments.function_timeout):
+        parser.error("--allow-remote and --function-timeout are options of --serve")
+    return arguments
+
+
+def _expand_serve_option(argv: Sequence[str]) -> list[str]:
     """`--serve dotnet Db.dll`: a word after `--serve` that is no address starts the command.
 
     Done before argparse, which would otherwise take that word as the address.

@@ -34,6 +34,17 @@ def test_serve_takes_an_address_only_when_one_follows(
     assert (arguments.serve, arguments.command) == (serve, command)
 
 
+@pytest.mark.parametrize("argv", [["--function-timeout", "5", "id"], ["--allow-remote", "id"]])
+def test_the_emulators_options_need_serve(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --serve they would be ignored silently: refused with status 125 instead."""
+    with pytest.raises(SystemExit) as exit_:
+        parse_arguments(argv)
+    assert exit_.value.code == 125
+    assert "options of --serve" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "address"),
     [
