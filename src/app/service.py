@@ -53,7 +53,10 @@ class CommandRunner:
             return invalid_event(str(error))
 
     def run(self, spec: CommandSpec, invocation: Invocation | None = None) -> Verdict:
-        """Run a validated command; raises `InvalidEvent` for a `directory` that is unusable."""
+        """Run a validated command.
+
+        Raises `InvalidEvent` for an unusable `directory` or a command line too large to start.
+        """
         environment = child_environment(self._environ, spec.environment, invocation)
         stop = StopPlan.plan(
             now=self._clock(),
