@@ -246,6 +246,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Lambda's API: the runtime reuses one connection
+    # Headers and body go out in two writes: with Nagle's algorithm the body would wait for the
+    # runtime's delayed ACK, 40 ms an answer.
+    disable_nagle_algorithm = True
     server: ThreadingHTTPServer
 
     @property
