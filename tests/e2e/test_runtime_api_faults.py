@@ -173,6 +173,20 @@ def test_malformed_next_headers_end_the_runtime_naming_the_header(
     assert_no_traceback(runtime)
 
 
+def test_a_deadline_already_past_or_centuries_away_is_taken_as_it_is(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """Numeric but absurd deadlines: stopped at once (CommandTimedOut), or simply run."""
+    past = runtime_api.enqueue(OWN_ID, deadline_ms=1)
+    far = runtime_api.enqueue(OWN_ID, headers={"Lambda-Runtime-Deadline-Ms": "9" * 30})
+    with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
+        outcomes = [runtime_api.outcome(past), runtime_api.outcome(far)]
+        runtime_api.wait_until_polling()
+    assert [post.error_type_header for post in outcomes] == ["Function.CommandTimedOut", None]
+    assert outcomes[1].document["output"] == f"{far}\n"
+    assert_no_traceback(runtime)
+
+
 def test_an_api_restarting_between_invocations_is_reconnected_to_with_backoff(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
