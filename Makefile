@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: example test lint typecheck unit bench clean
+.PHONY: example test lint typecheck unit bench standalone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
