@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import run_script
+
+
+def event(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
 
 
 def test_the_readme_example_runs_id_and_exits_zero(console_script: str) -> None:
@@ -19,8 +28,8 @@ def test_a_failing_command_exits_with_its_status_and_writes_the_error_body(
     console_script: str,
 ) -> None:
     """The child's exit status becomes the runtime's; --result - prints the error body."""
-    event = {"program": "sh", "arguments": ["-c", "echo oops; exit 3"]}
-    completed = run_script(console_script, "--result", "-", stdin=json.dumps(event).encode())
+    stdin = event(program="sh", arguments=["-c", "echo oops; exit 3"])
+    completed = run_script(console_script, "--result", "-", stdin=stdin)
     assert completed.returncode == 3
     lines = completed.stdout.decode().splitlines()
     assert lines[0] == "oops"
@@ -28,3 +37,131 @@ def test_a_failing_command_exits_with_its_status_and_writes_the_error_body(
     assert body["errorType"] == "CommandFailed"
     assert body["exitCode"] == 3
     assert body["stackTrace"] == ["oops"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "error_type"),
+    [
+        ({"program": "sleep", "arguments": ["30"], "timeout": 0.2}, 124, "CommandTimedOut"),
+        ({"program": "id", "argument": []}, 125, "InvalidEvent"),
+        ({"program": "/etc/hostname"}, 126, "PermissionDenied"),
+        ({"program": "no-such-program-here"}, 127, "CommandNotFound"),
+        ({"program": "sh", "arguments": ["-c", "kill -TERM $$"]}, 143, "CommandKilled"),
+        ({"program": "sh", "arguments": ["-c", "kill -KILL $$"]}, 137, "CommandKilled"),
+    ],
+)
+def test_each_failure_has_its_documented_exit_status_and_error_type(
+    console_script: str, fields: dict[str, object], status: int, error_type: str, tmp_path: Path
+) -> None:
+    """124 timed out, 125 invalid event, 126 not executable, 127 not found, 128+N signal N."""
+    result = tmp_path / "result.json"
+    completed = run_script(console_script, "--result", str(result), stdin=event(**fields))
+    assert completed.returncode == status, completed.stderr
+    body = json.loads(result.read_text())
+    assert body["errorType"] == error_type
+    assert body["errorMessage"] in completed.stderr.decode()
+    assert b"Traceback" not in completed.stderr
+
+
+def test_the_result_body_of_a_success_is_written_to_the_result_file(
+    console_script: str, tmp_path: Path
+) -> None:
+    """--result FILE gets the documented success body."""
+    result = tmp_path / "result.json"
+    completed = run_script(
+        console_script, "--result", str(result), stdin=event(program="echo", arguments=["hi"])
+    )
+    assert completed.returncode == 0
+    body = json.loads(result.read_text())
+    assert body["program"] == "echo"
+    assert body["exitCode"] == 0
+    assert body["reason"] == "exited"
+    assert body["port"] is None
+    assert body["output"] == "hi\n"
+    assert body["outputTruncated"] is False
+    assert isinstance(body["durationMs"], int)
+
+
+def test_the_event_can_be_given_as_an_option_or_a_file(console_script: str, tmp_path: Path) -> None:
+    """--event JSON and --event @file.json replace standard input."""
+    path = tmp_path / "event.json"
+    path.write_bytes(event(program="echo", arguments=["from-file"]))
+    inline = run_script(console_script, "--event", '{"program": "echo", "arguments": ["inline"]}')
+    from_file = run_script(console_script, "--event", f"@{path}")
+    assert (inline.returncode, inline.stdout) == (0, b"inline\n")
+    assert (from_file.returncode, from_file.stdout) == (0, b"from-file\n")
+
+
+def test_an_event_file_that_cannot_be_read_is_a_clear_error(
+    console_script: str, tmp_path: Path
+) -> None:
+    """Exit 125 with a message naming the file, no traceback."""
+    completed = run_script(console_script, "--event", f"@{tmp_path}/missing.json")
+    assert completed.returncode == 125
+    assert b"cannot read the event from" in completed.stderr
+    assert b"No such file or directory" in completed.stderr
+    assert b"Traceback" not in completed.stderr
+
+
+def test_a_default_command_runs_on_empty_input_and_takes_the_event_arguments(
+    console_script: str,
+) -> None:
+    """Like `ENTRYPOINT` + `CMD`: empty stdin runs it; `arguments` replaces its arguments."""
+    default = run_script(console_script, "echo", "from", "cmd")
+    replaced = run_script(console_script, "echo", "from", "cmd", stdin=event(arguments=["new"]))
+    assert (default.returncode, default.stdout) == (0, b"from cmd\n")
+    assert (replaced.returncode, replaced.stdout) == (0, b"new\n")
+
+
+def test_options_after_the_default_program_belong_to_the_program(console_script: str) -> None:
+    """The runtime's options come first; everything after the program is the command's."""
+    completed = run_script(console_script, "echo", "--event", "x")
+    assert (completed.returncode, completed.stdout) == (0, b"--event x\n")
+
+
+def test_a_double_dash_allows_a_program_whose_name_starts_with_a_dash(
+    console_script: str, tmp_path: Path
+) -> None:
+    """`-- -tool` runs a program named -tool."""
+    tool = tmp_path / "-tool"
+    tool.write_text("#!/bin/sh\necho dash tool\n")
+    tool.chmod(0o755)
+    completed = run_script(console_script, "--", "-tool", env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert (completed.returncode, completed.stdout) == (0, b"dash tool\n")
+
+
+def test_an_unknown_option_is_a_usage_error_with_status_125(console_script: str) -> None:
+    """Like `env` and `timeout`, the runtime's own errors exit 125."""
+    completed = run_script(console_script, "--no-such-option")
+    assert completed.returncode == 125
+    assert b"usage:" in completed.stderr
+
+
+def test_an_invalid_setting_is_reported_and_exits_125(console_script: str) -> None:
+    """A bad RUN_COMMAND_GRACE_SECONDS is named before anything runs."""
+    completed = run_script(
+        console_script, stdin=event(program="id"), env={"RUN_COMMAND_GRACE_SECONDS": "soon"}
+    )
+    assert completed.returncode == 125
+    assert b"RUN_COMMAND_GRACE_SECONDS" in completed.stderr
+    assert completed.stdout == b""
+
+
+def test_log_lines_never_show_environment_values(console_script: str) -> None:
+    """The runtime logs the command, not the secrets passed to it."""
+    stdin = event(program="true", environment={"DB_PASSWORD": "canary-3141"})
+    completed = run_script(console_script, stdin=stdin)
+    assert completed.returncode == 0
+    assert b"canary-3141" not in completed.stderr + completed.stdout
+
+
+def test_python_dash_m_is_the_same_program() -> None:
+    """`python -m run_command_on_aws_lambda` works like the console script."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "run_command_on_aws_lambda", "--event", '{"program": "true"}'],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 0
+    assert completed.stderr.decode().splitlines()[-1] == "true exited with status 0."
