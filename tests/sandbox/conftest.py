@@ -6,10 +6,11 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
-from .rootfs import INSTALL_DIRECTORY, assemble, ensure_host_tools, run_inside
+from .rootfs import INSTALL_DIRECTORY, assemble, ensure_host_tools, run_inside, start_inside
 from .standalone import NAME, standalone_build
 
 RUNTIME = f"{INSTALL_DIRECTORY}/{NAME}"
@@ -45,6 +46,13 @@ class Sandbox:
     ) -> subprocess.CompletedProcess[bytes]:
         """Run the standalone runtime inside the sandbox."""
         return self.run(RUNTIME, *arguments, stdin=stdin, env=env, timeout=timeout)
+
+    def start_runtime(
+        self, *arguments: str, env: Mapping[str, str], log: BinaryIO
+    ) -> subprocess.Popen[bytes]:
+        """Start the standalone runtime inside the sandbox; killing it ends the sandbox."""
+        environment = {**self.environment, **env}
+        return start_inside(self.root, [RUNTIME, *arguments], environment=environment, log=log)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 SANDBOX_USER = "sbx_user1051"
 SANDBOX_UID = 993
@@ -127,24 +128,51 @@ def run_inside(
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `argv` in the sandbox at `root` with exactly `environment`; capture its output."""
-    variables = [f"{name}={value}" for name, value in environment.items()]
-    chroot = shutil.which("chroot")  # `env -i` leaves no PATH to find it by
-    assert chroot is not None
-    namespaces = ["unshare", "--mount", "--pid", "--fork", "--propagation", "private", "--"]
-    enter = ["/bin/sh", "-eu", "-c", _ENTER, "sandbox", str(root)]
-    user = [f"--userspec={SANDBOX_UID}:{SANDBOX_GID}", f"--groups={SANDBOX_GID}"]
     return subprocess.run(
-        [*namespaces, *enter, "env", "-i", *variables, chroot, *user, str(root), *argv],
+        sandbox_command(root, argv, environment),
         input=stdin,
         capture_output=True,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
-            "SANDBOX_UID": str(SANDBOX_UID),
-            "SANDBOX_GID": str(SANDBOX_GID),
-        },
+        env=_host_environment(),
         timeout=timeout,
         check=False,
     )
+
+
+def start_inside(
+    root: Path, argv: Sequence[str], *, environment: Mapping[str, str], log: BinaryIO
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in the sandbox with its output going to `log`; killing the process it
+    returns ends everything in the sandbox (`unshare --kill-child`, and its PID namespace)."""
+    return subprocess.Popen(
+        sandbox_command(root, argv, environment, kill_child=True),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        env=_host_environment(),
+    )
+
+
+def sandbox_command(
+    root: Path, argv: Sequence[str], environment: Mapping[str, str], *, kill_child: bool = False
+) -> list[str]:
+    """The host command line that runs `argv` in the sandbox at `root`."""
+    chroot = shutil.which("chroot")  # `env -i` leaves no PATH to find it by
+    assert chroot is not None
+    namespaces = ["unshare", "--mount", "--pid", "--fork", "--propagation", "private"]
+    if kill_child:
+        namespaces.append("--kill-child")
+    enter = ["/bin/sh", "-eu", "-c", _ENTER, "sandbox", str(root)]
+    variables = [f"{name}={value}" for name, value in environment.items()]
+    user = [f"--userspec={SANDBOX_UID}:{SANDBOX_GID}", f"--groups={SANDBOX_GID}"]
+    return [*namespaces, "--", *enter, "env", "-i", *variables, chroot, *user, str(root), *argv]
+
+
+def _host_environment() -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+        "SANDBOX_UID": str(SANDBOX_UID),
+        "SANDBOX_GID": str(SANDBOX_GID),
+    }
 
 
 def _is_static(executable: Path) -> bool:
