@@ -33,7 +33,7 @@ mount --bind "$root" "$root"
 mount -o remount,bind,ro "$root"
 mount -t tmpfs -o "mode=700,uid=$SANDBOX_UID,gid=$SANDBOX_GID,size=64m" tmpfs "$root/tmp"
 mount -t proc proc "$root/proc"
-for device in null zero random urandom; do mount --bind "/dev/$device" "$root/dev/$device"; done
+for device in $SANDBOX_DEVICES; do mount --bind "/dev/$device" "$root/dev/$device"; done
 "$@"
 """
 
@@ -54,7 +54,10 @@ def ensure_host_tools() -> None:
             ["apt-get", "update", "-qq"],
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
         ):
-            subprocess.run(command, env=environment, check=True, capture_output=True)
+            done = subprocess.run(
+                command, env=environment, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr}"
         assert _is_static(BUSYBOX), f"{BUSYBOX} is still not a static busybox"
 
 
@@ -172,6 +175,7 @@ def _host_environment() -> dict[str, str]:
         "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
         "SANDBOX_UID": str(SANDBOX_UID),
         "SANDBOX_GID": str(SANDBOX_GID),
+        "SANDBOX_DEVICES": " ".join(DEVICES),
     }
 
 

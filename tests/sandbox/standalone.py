@@ -49,7 +49,7 @@ def standalone_build() -> Path:
 
 def _source_hash() -> str:
     digest = hashlib.sha256()
-    sources = [SPEC, *SPEC.parent.glob("*.py"), *sorted((REPOSITORY / "src").rglob("*.py"))]
+    sources = [SPEC, *sorted(SPEC.parent.glob("*.py")), *sorted((REPOSITORY / "src").rglob("*.py"))]
     for path in sources:
         digest.update(str(path.relative_to(REPOSITORY)).encode() + b"\0" + path.read_bytes())
     installed = sorted(
