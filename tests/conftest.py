@@ -1,4 +1,4 @@
-"""Shared fixtures: the installed console script, and a clean environment for children."""
+"""Shared fixtures: the installed console script, a clean environment, a fake Runtime API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.fake_runtime_api import FakeRuntimeApi
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
 
@@ -41,3 +43,10 @@ def run_script(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture
+def runtime_api() -> Iterator[FakeRuntimeApi]:
+    """A threaded fake Lambda Runtime API on 127.0.0.1, closed after the test."""
+    with FakeRuntimeApi() as api:
+        yield api

@@ -28,6 +28,7 @@ from .shutdown import ShutdownSignal
 
 SHUTDOWN_GRACE = 0.2  # Lambda allows 300-500 ms between SIGTERM and SIGKILL at shutdown
 PORT_POLL_INTERVAL = 0.02
+MAX_WAIT = 3600.0
 _STDIN_CHUNK = 64 * 1024
 
 
@@ -187,7 +188,8 @@ class _Run:
                 moments.append(self.plan.term_at)
             if self.probe.active:
                 moments.append(self.probe.next_at)
-        return max(0.0, min(moments) - now) if moments else None
+        # Capped: epoll cannot wait for ~25 days, and a deadline may lie years ahead.
+        return min(MAX_WAIT, max(0.0, min(moments) - now)) if moments else None
 
     def _dispatch(self, key: selectors.SelectorKey) -> None:
         if key.data == "exit":
