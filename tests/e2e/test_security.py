@@ -91,21 +91,6 @@ def test_no_canary_in_local_mode_output_or_result_bodies(
         assert b"Traceback" not in completed.stderr
 
 
-def test_an_invalid_allow_list_is_an_init_error_not_a_crash_on_the_first_invocation(
-    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
-) -> None:
-    """A relative path in RUN_COMMAND_ALLOWED_PROGRAMS is reported with init/error; exit 125."""
-    runtime_api.enqueue({"program": "true"})
-    env = {"RUN_COMMAND_ALLOWED_PROGRAMS": "true, ./tool"}
-    with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
-        assert runtime.wait() == 125
-    [post] = runtime_api.posts
-    assert post.kind == "init-error"
-    assert post.error_type_header == "Runtime.InvalidConfiguration"
-    assert "'./tool' is a relative path" in str(post.document["errorMessage"])
-    assert runtime_api.delivered == []
-
-
 def test_a_program_outside_the_allow_list_exits_126_locally_and_starts_nothing(
     console_script: str, tmp_path: Path
 ) -> None:
