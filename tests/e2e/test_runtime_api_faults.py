@@ -51,7 +51,7 @@ def test_a_next_dropped_by_the_api_is_retried_and_the_following_event_served(
     assert answered == ([second] if fault.partway else [first, second])
     assert runtime_api.delivered == [first, second]
     assert_each_answered_once_with_its_own_result(runtime_api)
-    assert "cannot reach the API" in runtime.stderr
+    assert "GET /2018-06-01/runtime/invocation/next: the connection broke" in runtime.stderr
     assert "retrying in 0.05 s" in runtime.stderr
     assert_no_traceback(runtime)
 
