@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: example test lint typecheck unit bench clean
+.PHONY: example test lint typecheck unit soak bench standalone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ example: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,6 +28,16 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The full soak (the default suite runs it with 1,000 invocations).
+soak: $(STAMP)
+	RUN_COMMAND_SOAK_INVOCATIONS=10000 $(BIN)/pytest -m soak -s
+
+# The runtime as a self-contained directory that needs no Python where it runs (see the README).
+standalone: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/standalone packaging/standalone.spec
+	du -sh dist/run-command-on-aws-lambda
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -13,14 +13,18 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 
+from ..domain.allowlist import AllowList
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.errors import InvalidEvent
 from ..domain.result import Ending, ExecutionResult
 from .output import enlarge_pipe
-from .programs import Unrunnable, resolve_program
+from .programs import Unrunnable, allowed_file, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
+
+# Linux's limit on one argument or environment string (MAX_ARG_STRLEN, 32 pages of 4 KiB).
+MAX_ARG_STRLEN = 131072
 
 
 class ProcessExecutor:
@@ -29,7 +33,8 @@ class ProcessExecutor:
     `stdout`/`stderr` are the file descriptors the child's streams are forwarded to.
     `search_path` is the PATH programs are looked up on (the runtime's own). With
     `reap_orphans`, the caller is a child subreaper that owns all its children: processes
-    the command orphaned are reaped and stopped too (the runtime's CLI sets this).
+    the command orphaned are reaped and stopped too (the runtime's CLI sets this). With
+    `allowed_programs`, only the files it names are started, by their real path.
     """
 
     def __init__(
@@ -40,9 +45,11 @@ class ProcessExecutor:
         search_path: str | None = None,
         shutdown: ShutdownSignal | None = None,
         reap_orphans: bool = False,
+        allowed_programs: AllowList | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._search_path = search_path
+        self._allowed = allowed_programs
         self._clock = clock
         self._supervisor = Supervisor(
             stdout=stdout,
@@ -65,6 +72,13 @@ class ProcessExecutor:
             return ExecutionResult(
                 program=spec.program, ending=executable.ending, detail=executable.detail
             )
+        if self._allowed is not None:
+            if not allowed_file(executable, self._allowed, search_path=self._search_path):
+                detail = f"it is {os.path.realpath(executable)}"
+                return ExecutionResult(
+                    program=spec.program, ending=Ending.NOT_ALLOWED, detail=detail
+                )
+            executable = os.path.realpath(executable)  # the file compared is the file run
         try:
             process = subprocess.Popen(
                 spec.argv,
@@ -77,6 +91,8 @@ class ProcessExecutor:
                 start_new_session=True,
             )
         except OSError as error:
+            if error.errno == errno.E2BIG:
+                raise InvalidEvent(_too_large(spec, environment)) from None
             return _unstartable(spec.program, executable, error)
         for pipe in (process.stdout, process.stderr):
             assert pipe is not None
@@ -95,6 +111,23 @@ def _check_directory(directory: str) -> None:
             f'"directory" {directory!r} cannot be entered by the runtime\'s user '
             "(permission denied)."
         )
+
+
+def _too_large(spec: CommandSpec, environment: Mapping[str, str]) -> str:
+    """Why exec refused the command line: too long in all, or one string too long."""
+    sizes = [len(os.fsencode(text)) + 1 for text in spec.argv]
+    sizes += [len(os.fsencode(f"{k}={v}")) + 1 for k, v in environment.items()]
+    longest = max(sizes) - 1
+    if longest >= MAX_ARG_STRLEN:  # the limit counts the terminating NUL byte
+        why = f"one of them is {longest} bytes, over Linux's limit of {MAX_ARG_STRLEN} for each"
+    else:
+        why = f"over Linux's limit of about {os.sysconf('SC_ARG_MAX')} bytes in all"
+    return (
+        f'"arguments" and "environment" are too large to start a command: '
+        f"{len(spec.arguments)} arguments and {len(environment)} variables "
+        f"take {sum(sizes)} bytes, {why}. "
+        'Pass large data through "input" (standard input) or a file instead.'
+    )
 
 
 def _unstartable(program: str, executable: str, error: OSError) -> ExecutionResult:

@@ -10,6 +10,7 @@ from .errors import ErrorType
 from .result import Ending, ExecutionResult
 
 STACK_TRACE_LINES = 20
+LOGGED_ARGUMENTS_LIMIT = 4096
 
 EXIT_TIMED_OUT = 124
 EXIT_RUNTIME_FAILURE = 125
@@ -73,6 +74,13 @@ def judge(result: ExecutionResult) -> Verdict:  # noqa: PLR0911 - one case per e
             return _failure(
                 ErrorType.COMMAND_NOT_FOUND, f"{name} was not found{_detail(result)}.", result
             )
+        case Ending.NOT_ALLOWED:
+            return _failure(
+                ErrorType.PROGRAM_NOT_ALLOWED,
+                f"{name} is not allowed{_detail(result)}. Add it to RUN_COMMAND_ALLOWED_PROGRAMS "
+                "to let events run it.",
+                result,
+            )
         case Ending.NOT_EXECUTABLE:
             return _failure(
                 ErrorType.PERMISSION_DENIED,
@@ -121,7 +129,11 @@ def describe_command(program: str, arguments: tuple[str, ...], *, hide: bool = F
     if hide and arguments:
         count = len(arguments)
         return f"{program} [{count} argument{'s' if count > 1 else ''} hidden]"
-    return f"{program} {json.dumps(list(arguments), ensure_ascii=False)}"
+    shown = json.dumps(list(arguments), ensure_ascii=False)
+    if len(shown) > LOGGED_ARGUMENTS_LIMIT:  # CloudWatch splits events at 256 KB
+        cut = len(shown) - LOGGED_ARGUMENTS_LIMIT
+        shown = f"{shown[:LOGGED_ARGUMENTS_LIMIT]}... ({cut} more characters)"
+    return f"{program} {shown}"
 
 
 def _failure(error_type: ErrorType, message: str, result: ExecutionResult) -> Failure:
