@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mypy_boto3_lambda import LambdaClient
 
-from tests.lambda_clients import DUMMY_CREDENTIALS
+from tests.lambda_clients import DUMMY_CREDENTIALS, boto3_lambda
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Served:
     endpoint: str
     stdout: Path
     stderr: Path
+    client: LambdaClient
+    """A boto3 Lambda client for `endpoint`, closed after the test."""
 
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
@@ -46,12 +49,14 @@ def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
                 stderr=err,
                 env={**environment, **DUMMY_CREDENTIALS},
             )
-        served = Served(process, _wait_for_endpoint(process, stderr), stdout, stderr)
+        endpoint = _wait_for_endpoint(process, stderr)
+        served = Served(process, endpoint, stdout, stderr, boto3_lambda(endpoint))
         started.append(served)
         return served
 
     yield start
     for served in started:
+        served.client.close()
         if served.process.poll() is None:
             served.stop()
 

@@ -18,10 +18,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import run_script
-from tests.e2e.conftest import Serve
+from tests.e2e.conftest import Serve, Served
 from tests.lambda_clients import (
     Invoked,
-    boto3_lambda,
     invoke_with_aws_cli,
     invoke_with_boto3,
 )
@@ -33,11 +32,15 @@ def sh(script: str) -> dict[str, object]:
     return {"program": "sh", "arguments": ["-c", script]}
 
 
-def with_boto3(endpoint: str, event: object, tmp_path: Path) -> Invoked:
-    return invoke_with_boto3(boto3_lambda(endpoint), event)
+def with_boto3(served: Served, event: object, tmp_path: Path) -> Invoked:
+    return invoke_with_boto3(served.client, event)
 
 
-CLIENTS = {"boto3": with_boto3, "aws-cli": invoke_with_aws_cli}
+def with_aws_cli(served: Served, event: object, tmp_path: Path) -> Invoked:
+    return invoke_with_aws_cli(served.endpoint, event, tmp_path)
+
+
+CLIENTS = {"boto3": with_boto3, "aws-cli": with_aws_cli}
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -48,7 +51,7 @@ def test_real_clients_get_results_function_errors_and_log_tails(
     served = serve("--function-timeout", "2")
 
     def invoke(event: object) -> Invoked:
-        return CLIENTS[client](served.endpoint, event, tmp_path)
+        return CLIENTS[client](served, event, tmp_path)
 
     succeeded = invoke(sh("echo hello"))
     assert (succeeded.status, succeeded.function_error) == (200, None)
@@ -88,7 +91,7 @@ def test_failures_and_invalid_events_are_unhandled_function_errors(
 ) -> None:
     """Each failure comes back as X-Amz-Function-Error: Unhandled with the runtime's error body."""
     served = serve()
-    invoked = invoke_with_boto3(boto3_lambda(served.endpoint), event)
+    invoked = invoke_with_boto3(served.client, event)
     assert (invoked.status, invoked.function_error) == (200, "Unhandled")
     assert invoked.body["errorType"] == error_type
     assert invoked.body["errorMessage"]
@@ -98,14 +101,14 @@ def test_a_payload_that_is_not_json_is_refused_like_lambda(serve: Serve) -> None
     """Lambda itself refuses it (InvalidRequestContentException) before any runtime sees it."""
     served = serve()
     with pytest.raises(ClientError) as error:
-        boto3_lambda(served.endpoint).invoke(FunctionName="function", Payload=b"{oops")
+        served.client.invoke(FunctionName="function", Payload=b"{oops")
     assert error.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
 def test_a_runtime_that_stops_answering_times_out_and_is_replaced(serve: Serve) -> None:
     """The command freezes the runtime: "Task timed out after 2.00 seconds", then a fresh one."""
     served = serve("--function-timeout", "2")
-    client = boto3_lambda(served.endpoint)
+    client = served.client
     invoked = invoke_with_boto3(client, sh("kill -STOP $PPID; sleep 30"))
     assert invoked.function_error == "Unhandled"
     assert invoked.body["errorType"] == "Sandbox.Timedout"
@@ -117,7 +120,7 @@ def test_a_runtime_that_stops_answering_times_out_and_is_replaced(serve: Serve) 
 def test_a_runtime_that_dies_fails_the_invocation_and_is_restarted(serve: Serve) -> None:
     """The command kills the runtime: Runtime.ExitError "signal: killed", then a fresh one."""
     served = serve()
-    client = boto3_lambda(served.endpoint)
+    client = served.client
     invoked = invoke_with_boto3(client, sh("kill -KILL $PPID"))
     assert invoked.function_error == "Unhandled"
     assert invoked.body["errorType"] == "Runtime.ExitError"
@@ -129,7 +132,7 @@ def test_a_runtime_that_dies_fails_the_invocation_and_is_restarted(serve: Serve)
 def test_the_default_command_runs_for_an_empty_event(serve: Serve) -> None:
     """`--serve echo from the default` configures the runtime's default command, like CMD."""
     served = serve("echo", "from", "the", "default")
-    invoked = invoke_with_boto3(boto3_lambda(served.endpoint), {})
+    invoked = invoke_with_boto3(served.client, {})
     assert invoked.body["output"] == "from the default\n"
 
 
@@ -154,7 +157,7 @@ def test_sigterm_stops_the_emulator_and_its_runtime(serve: Serve, tmp_path: Path
     served = serve()
     started = tmp_path / "started"
     event = json.dumps(sh(f"touch {started}; exec sleep 600"))
-    client = boto3_lambda(served.endpoint)
+    client = served.client
     client.invoke(FunctionName="function", InvocationType="Event", Payload=event)
     give_up = time.monotonic() + 60
     while not started.exists() and time.monotonic() < give_up:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mypy_boto3_lambda import LambdaClient
 
 from run_command_on_aws_lambda.adapters.emulator.invoke_api import InvokeApiServer
 from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
@@ -21,6 +22,7 @@ from run_command_on_aws_lambda.app.emulator_sandbox import SandboxConfig
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import ExecutionResult
+from tests.lambda_clients import boto3_lambda
 from tests.processes import MARK, marked, zombie_children
 
 
@@ -107,6 +109,8 @@ class Output(io.RawIOBase):
 class RunningEmulator:
     endpoint: str
     output: Output
+    client: LambdaClient
+    """A boto3 Lambda client for `endpoint`, closed after the test."""
 
 
 StartEmulator = Callable[..., RunningEmulator]
@@ -115,7 +119,7 @@ StartEmulator = Callable[..., RunningEmulator]
 @pytest.fixture
 def start_emulator() -> Iterator[StartEmulator]:
     """Start an emulator running the stand-in runtime: `start_emulator(*arguments, timeout=...)`."""
-    started: list[tuple[InvokeApiServer, Emulator]] = []
+    started: list[tuple[InvokeApiServer, Emulator, LambdaClient]] = []
 
     def start(
         *arguments: str, timeout: float = 30, init_timeout: float = 10, argv: Sequence[str] = ()
@@ -130,10 +134,13 @@ def start_emulator() -> Iterator[StartEmulator]:
         emulator = Emulator(config, output=output)  # type: ignore[arg-type]
         server = InvokeApiServer(emulator, ("127.0.0.1", 0))
         server.start("invoke-api")
-        started.append((server, emulator))
-        return RunningEmulator(f"http://{server.url_address}", output)
+        endpoint = f"http://{server.url_address}"
+        running = RunningEmulator(endpoint, output, boto3_lambda(endpoint))
+        started.append((server, emulator, running.client))
+        return running
 
     yield start
-    for server, emulator in started:
+    for server, emulator, client in started:
+        client.close()
         server.stop()
         emulator.close()

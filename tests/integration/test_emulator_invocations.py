@@ -16,13 +16,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration.conftest import StartEmulator
-from tests.lambda_clients import boto3_lambda, invoke_with_aws_cli, invoke_with_boto3
+from tests.lambda_clients import invoke_with_aws_cli, invoke_with_boto3
 
 
 def test_a_response_comes_back_with_the_invocations_log_tail(start_emulator: StartEmulator) -> None:
     """200, no FunctionError, the body as posted; the tail has START, the output, END, REPORT."""
     emulator = start_emulator()
-    invoked = invoke_with_boto3(boto3_lambda(emulator.endpoint), {"print": "hello from it"})
+    invoked = invoke_with_boto3(emulator.client, {"print": "hello from it"})
     assert (invoked.status, invoked.function_error) == (200, None)
     assert invoked.body == {"print": "hello from it"}
     lines = invoked.log.splitlines()
@@ -38,7 +38,7 @@ def test_the_runtime_gets_lambdas_headers_for_each_invocation(
 ) -> None:
     """Request id, a deadline the function timeout away, the ARN of the name invoked, a trace id."""
     emulator = start_emulator(timeout=30)
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     context = base64.b64encode(b'{"custom": {"who": "test"}}').decode()
     before_ms = time.time() * 1000
     answer = client.invoke(
@@ -73,7 +73,7 @@ def test_an_error_posted_by_the_runtime_is_an_unhandled_function_error(
 ) -> None:
     """X-Amz-Function-Error: Unhandled, and the error body exactly as the runtime posted it."""
     emulator = start_emulator()
-    invoked = invoke_with_boto3(boto3_lambda(emulator.endpoint), {"fail": "Function.Failed"})
+    invoked = invoke_with_boto3(emulator.client, {"fail": "Function.Failed"})
     assert (invoked.status, invoked.function_error) == (200, "Unhandled")
     assert invoked.body == {"errorType": "Failed", "errorMessage": "it failed", "stackTrace": []}
 
@@ -83,7 +83,7 @@ def test_a_runtime_that_exits_fails_the_invocation_and_is_restarted(
 ) -> None:
     """Runtime.ExitError with the exit status; the next invocation gets a fresh runtime."""
     emulator = start_emulator()
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     invoked = invoke_with_boto3(client, {"exit": 3})
     assert invoked.function_error == "Unhandled"
     assert invoked.body["errorType"] == "Runtime.ExitError"
@@ -100,7 +100,7 @@ def test_a_timeout_kills_the_runtime_and_what_it_started_then_restarts_it(
 ) -> None:
     """Sandbox.Timedout, "Task timed out after 1.00 seconds"; nothing of the old sandbox stays."""
     emulator = start_emulator(timeout=1)
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     invoked = invoke_with_boto3(client, {"hang": True})
     assert invoked.function_error == "Unhandled"
     assert invoked.body["errorType"] == "Sandbox.Timedout"
@@ -117,7 +117,7 @@ def test_an_init_error_is_the_invocations_error_and_init_is_retried(
 ) -> None:
     """The body posted to init/error comes back as an Unhandled function error, each time."""
     emulator = start_emulator("init-error")
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     for _ in range(2):
         invoked = invoke_with_boto3(client, {})
         assert invoked.function_error == "Unhandled"
@@ -130,7 +130,7 @@ def test_a_runtime_that_never_asks_for_events_times_out_in_init(
 ) -> None:
     """A runtime that does not call next within the init timeout: an error, not a hang."""
     emulator = start_emulator(argv=["sleep", "3600"], init_timeout=0.5)
-    invoked = invoke_with_boto3(boto3_lambda(emulator.endpoint), {})
+    invoked = invoke_with_boto3(emulator.client, {})
     assert invoked.body["errorType"] == "Sandbox.Timedout"
     assert "Init timed out after 0.50 seconds" in invoked.body["errorMessage"]
 
@@ -138,7 +138,7 @@ def test_a_runtime_that_never_asks_for_events_times_out_in_init(
 def test_a_response_over_6_mib_is_refused_like_lambda(start_emulator: StartEmulator) -> None:
     """Function.ResponseSizeTooLarge; the runtime got 413, then 403 for a late error post."""
     emulator = start_emulator()
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     invoked = invoke_with_boto3(client, {"size": 7 * 1024 * 1024})
     assert invoked.function_error == "Unhandled"
     assert invoked.body["errorType"] == "Function.ResponseSizeTooLarge"
@@ -152,7 +152,7 @@ def test_a_payload_that_is_not_json_is_rejected_before_the_runtime(
     """InvalidRequestContentException (400), as Lambda answers; nothing runs."""
     emulator = start_emulator()
     with pytest.raises(ClientError) as error:
-        boto3_lambda(emulator.endpoint).invoke(FunctionName="function", Payload=b"{not json")
+        emulator.client.invoke(FunctionName="function", Payload=b"{not json")
     assert error.value.response["Error"]["Code"] == "InvalidRequestContentException"
     assert "START RequestId" not in emulator.output.text()
 
@@ -165,7 +165,7 @@ def test_a_payload_over_lambdas_limit_is_rejected(
 ) -> None:
     """RequestTooLargeException (413) over 6 MB, or 1 MB for an asynchronous invocation."""
     emulator = start_emulator()
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     payload = json.dumps({"input": "x" * size}).encode()
     with pytest.raises(ClientError) as error:
         client.invoke(FunctionName="function", InvocationType=kind, Payload=payload)
@@ -176,7 +176,7 @@ def test_a_payload_over_lambdas_limit_is_rejected(
 def test_a_dry_run_answers_204_and_runs_nothing(start_emulator: StartEmulator) -> None:
     """InvocationType=DryRun only checks the request, as on Lambda."""
     emulator = start_emulator()
-    answer = boto3_lambda(emulator.endpoint).invoke(
+    answer = emulator.client.invoke(
         FunctionName="function", InvocationType="DryRun", Payload=b'{"print": "dry"}'
     )
     assert answer["StatusCode"] == 204
@@ -186,7 +186,7 @@ def test_a_dry_run_answers_204_and_runs_nothing(start_emulator: StartEmulator) -
 def test_the_log_tail_is_the_last_4_kb(start_emulator: StartEmulator) -> None:
     """A chatty invocation's LogResult holds its last 4096 bytes, ending with REPORT."""
     emulator = start_emulator()
-    invoked = invoke_with_boto3(boto3_lambda(emulator.endpoint), {"print": "y" * 10_000})
+    invoked = invoke_with_boto3(emulator.client, {"print": "y" * 10_000})
     assert len(invoked.log.encode()) == 4096
     assert invoked.log.splitlines()[-1].startswith("REPORT RequestId: ")
 
@@ -196,7 +196,7 @@ def test_asynchronous_invocations_run_one_at_a_time_in_order(
 ) -> None:
     """InvocationType=Event answers 202 at once; the events run in the order they came."""
     emulator = start_emulator()
-    client = boto3_lambda(emulator.endpoint)
+    client = emulator.client
     for number in range(1, 4):
         answer = client.invoke(
             FunctionName="function",
