@@ -7,21 +7,18 @@ next invocation starts a new one. Outcomes are reported with Lambda's bodies and
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import queue
-import secrets
-import signal
 import threading
 import time
 import uuid
-from concurrent.futures import Future
 from typing import BinaryIO
 
 from ..adapters.emulator.invoke_api import InvokeRequest, InvokeResult
-from ..adapters.emulator.outcomes import Answered, Event, Exited, InitFailed, Outcome, TimedOut
+from ..adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
 from ..adapters.emulator.sandbox_log import SandboxLog
+from .emulator_reports import conclude, failure, new_trace_id
 from .emulator_sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 
 log = logging.getLogger("run_command_on_aws_lambda")
@@ -29,7 +26,26 @@ log = logging.getLogger("run_command_on_aws_lambda")
 ACCOUNT_ID = "012345678912"
 """The account in invoked function ARNs (the one AWS's emulator uses)."""
 
-_Job = tuple[InvokeRequest, "Future[InvokeResult]"]
+
+class _Job:
+    """One invocation waiting for its turn; `result()` blocks until it has run.
+
+    (Not concurrent.futures: the standalone build leaves that package out.)
+    """
+
+    def __init__(self, request: InvokeRequest) -> None:
+        self.request = request
+        self._result: InvokeResult | None = None
+        self._done = threading.Event()
+
+    def finish(self, result: InvokeResult) -> None:
+        self._result = result
+        self._done.set()
+
+    def result(self) -> InvokeResult:
+        self._done.wait()
+        assert self._result is not None
+        return self._result
 
 
 class Emulator:
@@ -65,22 +81,21 @@ class Emulator:
             sandbox.destroy(SHUTDOWN_GRACE)
         self._worker.join()
 
-    def _submit(self, request: InvokeRequest) -> Future[InvokeResult]:
-        future: Future[InvokeResult] = Future()
+    def _submit(self, request: InvokeRequest) -> _Job:
+        job = _Job(request)
         with self._state:
             if self._closing:
-                future.set_result(_failure("Sandbox.Shutdown", "The emulator is shutting down."))
+                job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
             else:
-                self._jobs.put((request, future))
-        return future
+                self._jobs.put(job)
+        return job
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
-            request, future = job
-            future.set_result(self._run_safely(request))
+            job.finish(self._run_safely(job.request))
         while not self._jobs.empty():
             if (job := self._jobs.get()) is not None:
-                job[1].set_result(_failure("Sandbox.Shutdown", "The emulator is shutting down."))
+                job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
 
     def _run_safely(self, request: InvokeRequest) -> InvokeResult:
         try:
@@ -88,16 +103,16 @@ class Emulator:
         except Exception as error:  # a fault of the emulator: answer it, keep serving
             log.exception("The emulator failed while invoking the function.")
             self._discard()
-            return _failure("Runtime.Unknown", f"The emulator failed: {error}")
+            return failure("Runtime.Unknown", f"The emulator failed: {error}")
 
     def _run(self, request: InvokeRequest) -> InvokeResult:
         request_id = str(uuid.uuid4())
         try:
             sandbox = self._current_sandbox()
         except OSError as error:
-            return _failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
+            return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
         if sandbox is None:
-            return _failure("Sandbox.Shutdown", "The emulator is shutting down.")
+            return failure("Sandbox.Shutdown", "The emulator is shutting down.")
         self._log.begin()
         self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
@@ -105,7 +120,7 @@ class Emulator:
         sandbox.process.drain()
         if not isinstance(outcome, Answered):
             self._discard()
-        body, lines = _conclude(outcome, request_id)
+        body, lines = conclude(outcome, request_id)
         for line in lines:
             self._log.line(line)
         self._report(request_id, started, outcome)
@@ -141,7 +156,7 @@ class Emulator:
             request_id=request_id,
             payload=request.payload,
             function_arn=arn,
-            trace_id=request.trace_header or _new_trace_id(),
+            trace_id=request.trace_header or new_trace_id(),
             client_context=request.client_context,
         )
 
@@ -154,45 +169,3 @@ class Emulator:
             f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB"
             + status
         )
-
-
-def _conclude(outcome: Outcome, request_id: str) -> tuple[bytes, list[str]]:
-    """The body the invoker gets, and the platform's log lines, for each kind of outcome."""
-    if isinstance(outcome, Answered):
-        return outcome.body, []
-    if isinstance(outcome, InitFailed):
-        return outcome.body, [
-            f"INIT_REPORT Phase: init\tStatus: error\tError Type: {outcome.error_type}"
-        ]
-    if isinstance(outcome, Exited):
-        message = f"RequestId: {request_id} Error: {_exit_reason(outcome.status)}"
-        return _error_body("Runtime.ExitError", message), [message, "Runtime.ExitError"]
-    phase = "Init" if outcome.during_init else "Task"
-    message = f"{phase} timed out after {outcome.seconds:.2f} seconds"
-    timestamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    body = _error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}")
-    return body, [f"{timestamp} {request_id} {message}"]
-
-
-def _exit_reason(status: int) -> str:
-    if status == 0:
-        return "Runtime exited without providing a reason"
-    if status > 0:
-        return f"Runtime exited with error: exit status {status}"
-    name = signal.strsignal(-status) or f"signal {-status}"
-    return f"Runtime exited with error: signal: {name.lower()}"
-
-
-def _error_body(error_type: str, message: str) -> bytes:
-    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
-
-
-def _failure(error_type: str, message: str) -> InvokeResult:
-    return InvokeResult(body=_error_body(error_type, message), function_error=True, log=b"")
-
-
-def _new_trace_id() -> str:
-    return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0"
-    )

@@ -49,7 +49,7 @@ def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
                 stderr=err,
                 env={**environment, **DUMMY_CREDENTIALS},
             )
-        endpoint = _wait_for_endpoint(process, stderr)
+        endpoint = wait_for_endpoint(process, stderr)
         served = Served(process, endpoint, stdout, stderr, boto3_lambda(endpoint))
         started.append(served)
         return served
@@ -61,7 +61,8 @@ def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
             served.stop()
 
 
-def _wait_for_endpoint(process: subprocess.Popen[bytes], stderr: Path) -> str:
+def wait_for_endpoint(process: subprocess.Popen[bytes], stderr: Path) -> str:
+    """The endpoint `--serve` announces on stderr once it listens."""
     give_up = time.monotonic() + 60
     while time.monotonic() < give_up and process.poll() is None:
         found = re.search(r"on (http://127\.0\.0\.1:\d+)", stderr.read_text())
