@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 from tests.integration.conftest import StartEmulator
 from tests.lambda_clients import invoke_with_aws_cli, invoke_with_boto3
 
+INVOCATIONS = "/2015-03-31/functions/function/invocations"
+
 
 def test_a_response_comes_back_with_the_invocations_log_tail(start_emulator: StartEmulator) -> None:
     """200, no FunctionError, the body as posted; the tail has START, the output, END, REPORT."""
@@ -216,7 +218,7 @@ def test_requests_from_web_pages_are_refused(start_emulator: StartEmulator) -> N
     connection = http.client.HTTPConnection(urllib.parse.urlsplit(emulator.endpoint).netloc)
     connection.request(
         "POST",
-        "/2015-03-31/functions/function/invocations",
+        INVOCATIONS,
         body=b'{"print": "from a page"}',
         headers={"Origin": "https://example.com", "Content-Type": "text/plain"},
     )
@@ -225,6 +227,27 @@ def test_requests_from_web_pages_are_refused(start_emulator: StartEmulator) -> N
     assert response.status == 403
     assert response.headers["X-Amzn-ErrorType"] == "AccessDeniedException"
     assert "from a page" not in emulator.output.text()
+
+
+def test_a_chunked_payload_is_read_whole_and_a_malformed_one_refused(
+    start_emulator: StartEmulator,
+) -> None:
+    """`curl -T -` sends chunks: they make one event; broken chunking is a 400, not a guess."""
+    emulator = start_emulator()
+    address = urllib.parse.urlsplit(emulator.endpoint).netloc
+    connection = http.client.HTTPConnection(address, timeout=60)
+    chunks = iter([b'{"print": ', b'"in chunks"}'])
+    connection.request("POST", INVOCATIONS, body=chunks, encode_chunked=True)
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())) == (200, {"print": "in chunks"})
+    connection.putrequest("POST", INVOCATIONS)
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders(b"zz\r\n{}\r\n0\r\n\r\n")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 400
+    assert response.headers["X-Amzn-ErrorType"] == "InvalidRequestContentException"
 
 
 def _processes_running(cmdline: bytes) -> bool:

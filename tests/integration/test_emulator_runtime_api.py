@@ -110,6 +110,22 @@ def test_wrong_ids_repeated_answers_and_big_bodies_get_400_403_413(api: Api) -> 
     assert json.loads(outcome.body)["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+def test_a_chunked_answer_is_read_whole(api: Api) -> None:
+    """A runtime may post its body in chunks; the invoker gets it joined."""
+    api.invoke(b"{}")
+    api.call("GET", f"{RUNTIME}/invocation/next")
+    api.connection.request(
+        "POST",
+        f"{RUNTIME}/invocation/req-1/response",
+        body=iter([b'{"a": ', b"1}"]),
+        encode_chunked=True,
+    )
+    response = api.connection.getresponse()
+    response.read()
+    assert response.status == 202
+    assert api.finish() == [Answered(b'{"a": 1}')]
+
+
 def test_init_error_is_accepted_before_next_and_refused_after(api: Api) -> None:
     """POST init/error: 202 during init, 403 once next was called."""
     api.invoke(b"{}")

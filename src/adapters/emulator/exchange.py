@@ -135,10 +135,11 @@ class Exchange:
             deadline_ms = int((self._wall_clock() + self._timeout) * 1000)
             return Delivery(event=self._current, deadline_ms=deadline_ms)
 
-    def respond(self, request_id: str, body: bytes) -> None:
+    def respond(self, request_id: str, body: bytes | None) -> None:
+        """Answer with `body`; `None` stands for a body too large to have been read at all."""
         with self._changed:
             self._check_current(request_id)
-            if len(body) > RESPONSE_LIMIT:
+            if body is None or len(body) > RESPONSE_LIMIT:
                 message = (
                     "Response payload size exceeded maximum allowed payload size "
                     f"({RESPONSE_LIMIT} bytes)."

@@ -15,8 +15,15 @@ BODY_CAP = 64 * 1024 * 1024
 """Bytes of a request body read at most; anything larger is refused without reading it."""
 
 
+_LINE = 65536
+
+
 class BodyTooLargeError(Exception):
-    """The request declared a body larger than the handler will read."""
+    """The request's body is larger than the handler takes."""
+
+
+class MalformedBodyError(Exception):
+    """The request's chunked body does not follow HTTP/1.1's chunked encoding."""
 
 
 class Server(ThreadingHTTPServer):
@@ -57,22 +64,47 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def read_body(self, limit: int = BODY_CAP) -> bytes:
-        """The request body; raises `BodyTooLargeError` past `limit`.
+        """The request body (sized or chunked); raises `BodyTooLargeError` past `limit`.
 
         A body up to `BODY_CAP` is read (and dropped) even then, so that the client, still
         sending, gets the refusal instead of a reset connection; a larger one closes it.
         """
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            body = self._read_chunked()
+        else:
+            body = self._read_sized()
+        if len(body) > limit:
+            raise BodyTooLargeError
+        return body
+
+    def _read_sized(self) -> bytes:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if length < 0 or length > BODY_CAP:
+        if not 0 <= length <= BODY_CAP:
             self.close_connection = True
             raise BodyTooLargeError
-        body = self.rfile.read(length) if length else b""
-        if length > limit:
-            raise BodyTooLargeError
-        return body
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            try:
+                size = int(self.rfile.readline(_LINE).split(b";")[0], 16)
+            except ValueError:
+                self.close_connection = True
+                raise MalformedBodyError from None
+            if size < 0 or len(body) + size > BODY_CAP:
+                self.close_connection = True
+                raise BodyTooLargeError
+            if size == 0:
+                break
+            body += self.rfile.read(size)
+            self.rfile.readline(_LINE)
+        while self.rfile.readline(_LINE).strip():  # trailers, which no handler uses
+            pass
+        return bytes(body)
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

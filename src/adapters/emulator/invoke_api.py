@@ -15,7 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
-from .http import BodyTooLargeError, Handler, Server
+from .http import BodyTooLargeError, Handler, MalformedBodyError, Server
 
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 """Bytes a synchronous invocation's payload may have, as on Lambda."""
@@ -117,6 +117,9 @@ class _InvokeHandler(Handler):
         except BodyTooLargeError:
             message = f"Request must be smaller than {limit} bytes for the Invoke operation"
             raise _RejectedError(413, "RequestTooLargeException", message) from None
+        except MalformedBodyError:
+            message = "The chunked request body is malformed."
+            raise _RejectedError(400, "InvalidRequestContentException", message) from None
         if payload.strip():
             try:
                 json.loads(payload)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from .exchange import RESPONSE_LIMIT, ContractError, Exchange, SandboxClosedError
-from .http import BodyTooLargeError, Handler, Server
+from .exchange import ContractError, Exchange, SandboxClosedError
+from .http import BodyTooLargeError, Handler, MalformedBodyError, Server
 
 RUNTIME = "/2018-06-01/runtime"
 NEXT = f"{RUNTIME}/invocation/next"
@@ -53,10 +53,12 @@ class _RuntimeApiHandler(Handler):
     def do_POST(self) -> None:  # noqa: N802 - http.server names it
         path = urllib.parse.urlsplit(self.path).path
         try:
-            body = self.read_body()
-        except BodyTooLargeError:
-            body = None
-        try:
+            try:
+                body = self.read_body()
+            except BodyTooLargeError:
+                body = None
+            except MalformedBodyError:
+                raise ContractError(400, "InvalidRequest", "Malformed chunked body.") from None
             self._post(path, body)
         except ContractError as refused:
             self._refuse(refused)
@@ -64,14 +66,12 @@ class _RuntimeApiHandler(Handler):
     def _post(self, path: str, body: bytes | None) -> None:
         exchange = self.server.exchange
         answer = _ANSWER.fullmatch(path)
-        if body is None:  # larger than we read: only ever refused
-            raise ContractError(
-                413, "RequestEntityTooLarge", f"The body exceeds {RESPONSE_LIMIT} bytes."
-            )
         if answer and answer["kind"] == "response":
             if self.headers.get(_RESPONSE_MODE_HEADER) is not None:
                 raise ContractError(400, "InvalidResponseMode", "Streaming is not emulated.")
             exchange.respond(urllib.parse.unquote(answer["id"]), body)
+        elif body is None:  # larger than anything but a response may be: only ever refused
+            raise ContractError(413, "RequestEntityTooLarge", "The body is too large.")
         elif answer:
             exchange.fail(
                 urllib.parse.unquote(answer["id"]), body, self.headers.get(ERROR_TYPE_HEADER)
