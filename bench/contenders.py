@@ -24,6 +24,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 STANDALONE = REPO_DIR / "dist" / "run-command-on-aws-lambda" / "run-command-on-aws-lambda"
 _STOP_GRACE = 3.0
+# Lambda's own PATH: each contender looks `true` and `cat` up on it, as it would there.
+LAMBDA_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ class Running:
         self.contender = contender
         self.server = RuntimeApiServer()
         environment = {
-            "PATH": os.environ.get("PATH", os.defpath),
+            "PATH": LAMBDA_PATH,
             "LANG": "C.UTF-8",
             "AWS_LAMBDA_RUNTIME_API": self.server.address,
             "LAMBDA_TASK_ROOT": str(BENCH_DIR),
