@@ -73,6 +73,8 @@ def decode_event(payload: bytes) -> object:
             f"at line {error.lineno} column {error.colno}. "
             'Send a JSON object such as {"program": "id"}.'
         ) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise InvalidEvent(f"The event is not valid JSON: {error}.") from None
     except RecursionError:
         raise InvalidEvent("The event is nested too deeply to be a command.") from None
 

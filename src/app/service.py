@@ -61,7 +61,8 @@ class CommandRunner:
             deadline=self._monotonic_deadline(invocation),
             margin=self._settings.deadline_margin,
         )
-        log.info("Running %s.", describe_command(spec.program, spec.arguments))
+        shown = describe_command(spec.program, spec.arguments, hide=self._settings.hide_arguments)
+        log.info("Running %s.", shown)
         verdict = judge(self._executor.execute(spec, environment=environment, stop=stop))
         _log_verdict(verdict)
         return verdict

@@ -6,11 +6,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
 MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
+HIDE_ARGUMENTS_VARIABLE = "RUN_COMMAND_HIDE_ARGUMENTS"
+MASK_SECRETS_VARIABLE = "RUN_COMMAND_MASK_SECRETS"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 DEFAULT_GRACE_SECONDS = 3.0
 DEFAULT_MARGIN_MS = 300
 
@@ -23,17 +28,27 @@ class Settings:
     grace: float = DEFAULT_GRACE_SECONDS
     deadline_margin: float = DEFAULT_MARGIN_MS / 1000
     search_path: str | None = None
+    allowed_programs: AllowList | None = None
+    lock: Lock = Lock.NONE
+    hide_arguments: bool = False
+    mask_secrets: bool = True
 
     @classmethod
     def from_environment(
         cls, environ: Mapping[str, str], default_command: Sequence[str] = ()
     ) -> Settings:
+        default = _default_command(default_command)
+        allowed = environ.get(ALLOWED_PROGRAMS_VARIABLE)
         return cls(
-            default_command=_default_command(default_command),
+            default_command=default,
             grace=_number(environ, GRACE_VARIABLE, DEFAULT_GRACE_SECONDS, "seconds"),
             deadline_margin=_number(environ, MARGIN_VARIABLE, DEFAULT_MARGIN_MS, "milliseconds")
             / 1000,
             search_path=environ.get("PATH"),
+            allowed_programs=None if allowed is None else AllowList.parse(allowed),
+            lock=Lock.parse(environ.get(LOCK_VARIABLE), has_default=default is not None),
+            hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
+            mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
         )
 
 
@@ -59,3 +74,14 @@ def _number(environ: Mapping[str, str], name: str, default: float, unit: str) ->
             f"(the default is {default:g})."
         )
     return value
+
+
+def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    text = environ.get(name)
+    if text is None or not text.strip():
+        return default
+    if text.strip().lower() in _TRUE:
+        return True
+    if text.strip().lower() in _FALSE:
+        return False
+    raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")

@@ -4,6 +4,7 @@ Exception tree::
 
     RunCommandError            anything this package raises on purpose
     ├── InvalidEvent           the event does not describe a runnable command
+    ├── ProgramNotAllowed      the event asks for a program (or change) the settings forbid
     ├── ConfigurationError     the runtime's own settings are wrong (an init error)
     └── TransportError         the transport cannot deliver invocations or outcomes
 """
@@ -32,6 +33,10 @@ class RunCommandError(Exception):
 
 class InvalidEvent(RunCommandError):  # noqa: N818 - the public errorType's name
     """The event is not a valid command; the message says what was wrong and how to fix it."""
+
+
+class ProgramNotAllowed(RunCommandError):  # noqa: N818 - the public errorType's name
+    """The allow-list or the lock forbids what the event asks for; nothing is started."""
 
 
 class ConfigurationError(RunCommandError):

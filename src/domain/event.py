@@ -12,8 +12,9 @@ import math
 from collections.abc import Mapping
 from typing import TypeGuard
 
+from .allowlist import LOCK_VARIABLE, Lock
 from .command import CommandSpec
-from .errors import InvalidEvent
+from .errors import InvalidEvent, ProgramNotAllowed
 
 EVENT_FIELDS = (
     "program",
@@ -27,18 +28,22 @@ EVENT_FIELDS = (
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
 
 
-def command_from_event(event: object, default: CommandSpec | None = None) -> CommandSpec:
+def command_from_event(
+    event: object, default: CommandSpec | None = None, lock: Lock = Lock.NONE
+) -> CommandSpec:
     """Validate `event` strictly and merge it over the configured `default` command.
 
     With a default, `{}` runs the default; `arguments` replaces its arguments; `program`
     replaces the whole command line; `environment` adds to the default's variables.
-    Raises `InvalidEvent` naming the offending field.
+    Raises `InvalidEvent` naming the offending field, and `ProgramNotAllowed` when `lock`
+    forbids what the event changes.
     """
     if not isinstance(event, Mapping):
         raise InvalidEvent(
             f"The event must be a JSON object, not {_kind(event)}. Example: {EXAMPLE}"
         )
     _reject_unknown_fields(event)
+    _enforce_lock(event, lock)
     program = _optional_text(event, "program")
     arguments = _text_list(event, "arguments")
     environment = _environment(event)
@@ -61,6 +66,19 @@ def command_from_event(event: object, default: CommandSpec | None = None) -> Com
         directory=_optional_text(event, "directory"),
         input=_optional_text(event, "input", allow_empty=True),
     )
+
+
+def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
+    if lock is Lock.PROGRAM and event.get("program") is not None:
+        raise ProgramNotAllowed(
+            'This function runs only its configured program: the event may not set "program" '
+            f"({LOCK_VARIABLE}=program). Pass only arguments and environment."
+        )
+    if lock is Lock.COMMAND and any(value is not None for value in event.values()):
+        raise ProgramNotAllowed(
+            "This function runs only its configured command: the event may not change it "
+            f"({LOCK_VARIABLE}=command). Send an empty event, {{}}."
+        )
 
 
 def _reject_unknown_fields(event: Mapping[object, object]) -> None:

@@ -113,8 +113,14 @@ def output_text(result: ExecutionResult) -> str:
     return result.output.decode("utf-8", errors="replace")
 
 
-def describe_command(program: str, arguments: tuple[str, ...]) -> str:
-    """How a command appears in the runtime's log: `dotnet ["DatabaseMigrations.dll"]`."""
+def describe_command(program: str, arguments: tuple[str, ...], *, hide: bool = False) -> str:
+    """How a command appears in the runtime's log: `dotnet ["DatabaseMigrations.dll"]`.
+
+    With `hide`, only the number of arguments is shown: `dotnet [1 argument hidden]`.
+    """
+    if hide and arguments:
+        count = len(arguments)
+        return f"{program} [{count} argument{'s' if count > 1 else ''} hidden]"
     return f"{program} {json.dumps(list(arguments), ensure_ascii=False)}"
 
 

@@ -114,3 +114,10 @@ def test_a_command_is_described_with_its_arguments_as_json() -> None:
         'dotnet ["DatabaseMigrations.dll"]'
     )
     assert describe_command("id", ()) == "id []"
+
+
+def test_hidden_arguments_are_only_counted() -> None:
+    """RUN_COMMAND_HIDE_ARGUMENTS keeps argument values out of the logs."""
+    assert describe_command("psql", ("-c", "pw=x"), hide=True) == "psql [2 arguments hidden]"
+    assert describe_command("psql", ("x",), hide=True) == "psql [1 argument hidden]"
+    assert describe_command("id", (), hide=True) == "id []"

@@ -1,0 +1,83 @@
+"""Unit, property-based: whatever bytes or JSON arrive, the decoder answers cleanly.
+
+Every case ends in a command or in an `InvalidEvent`; nothing else ever escapes.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from run_command_on_aws_lambda.adapters.wire import decode_event
+from run_command_on_aws_lambda.domain.command import CommandSpec
+from run_command_on_aws_lambda.domain.errors import InvalidEvent
+from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, command_from_event
+
+FUZZ_EXAMPLES = 500
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+# Events that look almost right: known field names with arbitrary values, plus an odd typo.
+near_events = st.dictionaries(
+    st.sampled_from([*EVENT_FIELDS, "argument", "env", "Program"]), json_values, max_size=8
+)
+
+
+def decode(payload: bytes) -> CommandSpec | InvalidEvent:
+    try:
+        return command_from_event(decode_event(payload))
+    except InvalidEvent as error:
+        return error
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(st.binary(max_size=512))
+def test_arbitrary_bytes_become_a_command_or_an_invalid_event(payload: bytes) -> None:
+    """Random bytes never crash the decoder."""
+    outcome = decode(payload)
+    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    if isinstance(outcome, InvalidEvent):
+        assert str(outcome)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(json_values)
+def test_arbitrary_json_becomes_a_command_or_an_invalid_event(value: object) -> None:
+    """Any JSON document is either a valid command or a named mistake."""
+    outcome = decode(json.dumps(value).encode())
+    assert isinstance(outcome, CommandSpec | InvalidEvent)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(near_events)
+def test_events_with_known_fields_and_wrong_values_are_validated_field_by_field(
+    event: dict[str, object],
+) -> None:
+    """A command that comes out has exactly the types the documentation promises."""
+    outcome = decode(json.dumps(event).encode())
+    if isinstance(outcome, CommandSpec):
+        assert set(event) <= set(EVENT_FIELDS)
+        assert outcome.program
+        assert "\0" not in outcome.program
+        assert all(isinstance(argument, str) for argument in outcome.arguments)
+        assert all(1 <= port <= 65535 for port in outcome.ports)
+        assert outcome.timeout is None or outcome.timeout > 0
+    else:
+        assert str(outcome)
+
+
+def test_a_huge_integer_is_an_invalid_event_not_a_crash() -> None:
+    """Python refuses integers of over 4300 digits; that is the event's fault."""
+    outcome = decode(b'{"program": "id", "timeout": ' + b"9" * 5000 + b"}")
+    assert isinstance(outcome, InvalidEvent)
+    assert "not valid JSON" in str(outcome)

@@ -1,0 +1,72 @@
+"""Unit: the runtime's settings, read from an environment mapping, invalid ones named."""
+
+from __future__ import annotations
+
+import pytest
+
+from run_command_on_aws_lambda.app.settings import Settings
+from run_command_on_aws_lambda.domain.allowlist import Lock
+from run_command_on_aws_lambda.domain.command import CommandSpec
+from run_command_on_aws_lambda.domain.errors import ConfigurationError
+
+
+def test_defaults_without_any_setting() -> None:
+    """Grace 3 s, margin 300 ms, no allow-list, no lock, arguments shown, secrets masked."""
+    settings = Settings.from_environment({"PATH": "/bin"})
+    assert settings.grace == 3.0
+    assert settings.deadline_margin == pytest.approx(0.3)
+    assert settings.search_path == "/bin"
+    assert settings.allowed_programs is None
+    assert settings.lock is Lock.NONE
+    assert settings.hide_arguments is False
+    assert settings.mask_secrets is True
+    assert settings.default_command is None
+
+
+def test_every_setting_is_read() -> None:
+    """Each documented variable changes what it says."""
+    settings = Settings.from_environment(
+        {
+            "RUN_COMMAND_GRACE_SECONDS": "0.5",
+            "RUN_COMMAND_DEADLINE_MARGIN_MS": "800",
+            "RUN_COMMAND_ALLOWED_PROGRAMS": "dotnet",
+            "RUN_COMMAND_LOCK": "program",
+            "RUN_COMMAND_HIDE_ARGUMENTS": "yes",
+            "RUN_COMMAND_MASK_SECRETS": "off",
+        },
+        ["dotnet", "Migrate.dll"],
+    )
+    assert settings.grace == 0.5
+    assert settings.deadline_margin == pytest.approx(0.8)
+    assert settings.allowed_programs is not None
+    assert settings.allowed_programs.names == {"dotnet"}
+    assert settings.lock is Lock.PROGRAM
+    assert settings.hide_arguments is True
+    assert settings.mask_secrets is False
+    assert settings.default_command == CommandSpec(program="dotnet", arguments=("Migrate.dll",))
+
+
+@pytest.mark.parametrize(
+    ("environ", "fragment"),
+    [
+        ({"RUN_COMMAND_GRACE_SECONDS": "soon"}, "RUN_COMMAND_GRACE_SECONDS='soon' is not valid"),
+        ({"RUN_COMMAND_GRACE_SECONDS": "-1"}, "0 or more"),
+        ({"RUN_COMMAND_DEADLINE_MARGIN_MS": "inf"}, "RUN_COMMAND_DEADLINE_MARGIN_MS"),
+        ({"RUN_COMMAND_ALLOWED_PROGRAMS": ""}, "is set but empty"),
+        ({"RUN_COMMAND_LOCK": "command"}, "needs a default command"),
+        ({"RUN_COMMAND_HIDE_ARGUMENTS": "maybe"}, "use true or false"),
+    ],
+)
+def test_an_invalid_setting_is_a_configuration_error_naming_it(
+    environ: dict[str, str], fragment: str
+) -> None:
+    """The message names the variable and what would be valid."""
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_environment(environ)
+    assert fragment in str(caught.value)
+
+
+def test_an_empty_default_program_is_a_configuration_error() -> None:
+    """`run-command-on-aws-lambda ''` names no program."""
+    with pytest.raises(ConfigurationError, match="program name is empty"):
+        Settings.from_environment({}, [""])
