@@ -7,7 +7,9 @@ the local transport pay only for what they need):
 - `run(spec)`: run a command here and now, get its `ExecutionResult`;
 - `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
 - `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
-- `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters.
+- `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters;
+- `handler(event, context)`: the handler for AWS's managed Python runtime, which raises an
+  `InvocationError` subclass named after the `errorType` when the command fails.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from .adapters.fake import FakeTransport
     from .adapters.local import LocalTransport
     from .app.api import run
+    from .app.handler import InvocationError, handler
     from .app.service import CommandRunner, serve
     from .app.settings import Settings
     from .domain.command import CommandSpec
@@ -34,6 +37,8 @@ _EXPORTS = {
     "FakeTransport": ".adapters.fake",
     "LocalTransport": ".adapters.local",
     "run": ".app.api",
+    "InvocationError": ".app.handler",
+    "handler": ".app.handler",
     "CommandRunner": ".app.service",
     "serve": ".app.service",
     "Settings": ".app.settings",
@@ -64,6 +69,7 @@ __all__ = [
     "FakeTransport",
     "InvalidEvent",
     "Invocation",
+    "InvocationError",
     "LocalTransport",
     "ProcessExecutor",
     "RunCommandError",
@@ -72,6 +78,7 @@ __all__ = [
     "Verdict",
     "command_from_event",
     "exit_status",
+    "handler",
     "judge",
     "run",
     "serve",

@@ -1,4 +1,4 @@
-"""Shared fixtures: the installed console script, and a clean environment for children."""
+"""Shared fixtures: the installed console script, a clean environment, a fake Runtime API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.fake_runtime_api import FakeRuntimeApi
+from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
 
@@ -41,3 +45,25 @@ def run_script(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture
+def runtime_api() -> Iterator[FakeRuntimeApi]:
+    """A threaded fake Lambda Runtime API on 127.0.0.1, closed after the test."""
+    with FakeRuntimeApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_suite() -> Iterator[None]:
+    """The suite ends with as many of its processes (living or zombie) as it started with.
+
+    Every process the suite starts inherits a mark in its environment, so it can be counted
+    even after it was orphaned, whatever else runs on the machine.
+    """
+    value = uuid.uuid4().hex
+    os.environ[SESSION_MARK] = value
+    before = (len(marked(value, SESSION_MARK)), len(zombie_children()))
+    yield
+    after = (len(marked(value, SESSION_MARK)), len(zombie_children()))
+    assert after == before, f"(living, zombie) processes: {before} at the start, {after} now"

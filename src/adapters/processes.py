@@ -1,12 +1,12 @@
-"""Adapter: stop a command's process group, and what it orphaned, without leaving zombies."""
+"""Adapter: signal a command's process group, and what it orphaned, without leaving zombies."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 
 class ProcessGroup:
@@ -14,7 +14,7 @@ class ProcessGroup:
 
     With `reap_orphans` the runtime is a child subreaper that owns all of its children, so
     every child it still has once the leader is reaped was orphaned by the command, even one
-    that left the group (a double-forked daemon): those are stopped and reaped as well.
+    that left the group (a double-forked daemon): those are signalled and reaped as well.
     """
 
     def __init__(self, pgid: int, *, reap_orphans: bool = False) -> None:
@@ -22,42 +22,38 @@ class ProcessGroup:
         self._reap_orphans = reap_orphans
         self._leader_reaped = False
 
+    def leader_reaped(self) -> None:
+        """From now on, every child of the runtime is an orphan of the command."""
+        self._leader_reaped = True
+
     def terminate(self) -> None:
         self._send(signal.SIGTERM)
 
     def kill(self) -> None:
         self._send(signal.SIGKILL)
 
-    def stop_leftovers(self, kill_deadline: float, wait: Callable[[float], None]) -> None:
-        """After the leader was reaped: SIGTERM what remains, SIGKILL it at `kill_deadline`.
-
-        `wait(seconds)` is called while waiting, so output keeps flowing meanwhile.
-        """
-        self._leader_reaped = True
-        if not self.alive():
-            return
-        self.terminate()
-        while self.alive() and time.monotonic() < kill_deadline:
-            wait(0.01)
-        give_up = time.monotonic() + 1.0
-        while self.alive() and time.monotonic() < give_up:
-            self.kill()
-            wait(0.01)
-
     def alive(self) -> bool:
-        """Whether any member of the group (or, with `reap_orphans`, any orphan) still exists."""
-        orphans = self._orphans()
+        """Whether a living member of the group (or, with `reap_orphans`, an orphan) remains.
+
+        Zombies do not count: a member killed after its parent died belongs to init, which
+        reaps it when it gets to it (or never, in some containers).
+        """
+        if self._orphans():
+            return True
         try:
             os.killpg(self.pgid, 0)
         except ProcessLookupError:
-            return bool(orphans)
-        return True
+            return False
+        except PermissionError:  # a member that changed its user: look it up below
+            pass
+        return any(entry.group == self.pgid and entry.state != "Z" for entry in process_table())
 
     def _send(self, number: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
+        # PermissionError: a member that became another user (setuid) cannot be signalled.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pgid, number)
         for pid in self._orphans():
-            with contextlib.suppress(ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, number)
 
     def _orphans(self) -> list[int]:
@@ -73,20 +69,39 @@ class ProcessGroup:
                 return children_of(os.getpid())
 
 
-def children_of(parent: int) -> list[int]:
-    """The pids whose parent is `parent`, read from /proc."""
-    children = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+@dataclass(frozen=True, slots=True)
+class ProcessEntry:
+    """One line of /proc/PID/stat, the fields supervision needs."""
+
+    pid: int
+    state: str  # R, S, D, Z (zombie), T, ...
+    parent: int
+    group: int
+    session: int
+
+
+def process_table() -> Iterator[ProcessEntry]:
+    """Every process visible in /proc (those that vanish while reading are skipped)."""
+    with os.scandir("/proc") as entries:
+        names = [entry.name for entry in entries if entry.name.isdigit()]
+    for name in names:
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+            with open(f"/proc/{name}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
+            yield ProcessEntry(
+                pid=int(name),
+                state=fields[0].decode(),
+                parent=int(fields[1]),
+                group=int(fields[2]),
+                session=int(fields[3]),
+            )
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == parent:
-            children.append(int(entry.name))
-    return children
+
+
+def children_of(parent: int) -> list[int]:
+    """The pids whose parent is `parent`."""
+    return [entry.pid for entry in process_table() if entry.parent == parent]
 
 
 def become_child_subreaper() -> bool:

@@ -123,3 +123,9 @@ def error_document(verdict: Failure, request_id: str | None = None) -> ErrorDocu
         output=output_text(result),
         output_truncated=result.output_truncated,
     )
+
+
+def encode_error(error_type: str, message: str) -> bytes:
+    """An error body that is not about a command: an init error of the runtime itself."""
+    document = ErrorDocument(error_type=error_type, error_message=message, stack_trace=[])
+    return json.dumps(document.to_dict(encode_json=False), ensure_ascii=False).encode()

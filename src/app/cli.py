@@ -68,6 +68,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
     log = configure_logging(environ)
+    if environ.get("AWS_LAMBDA_RUNTIME_API"):
+        from .lambda_runtime import run_on_lambda  # noqa: PLC0415 - urllib3 loads on Lambda only
+
+        if arguments.event is not None or arguments.result is not None:
+            log.warning("--event and --result are ignored: events come from the Runtime API.")
+        return run_on_lambda(arguments.command, environ)
     try:
         settings = Settings.from_environment(environ, arguments.command)
     except ConfigurationError as error:

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TextIO
 
 LOGGER_NAME = "run_command_on_aws_lambda"
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("requestId", default=None)
+
+
+@contextlib.contextmanager
+def request_context(request_id: str) -> Iterator[None]:
+    """Tag the runtime's log lines with `request_id` while an invocation is handled."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the current invocation's request id (or `None` between invocations) to records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.requestId = _request_id.get()
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,7 +56,9 @@ def configure_logging(environ: Mapping[str, str], stream: TextIO | None = None) 
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     if environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
         handler.setFormatter(JsonFormatter())
+        handler.addFilter(RequestIdFilter())
         level = environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").upper()
+        level = "DEBUG" if level == "TRACE" else level  # Lambda's lowest level; Python has none
         logger.setLevel(level if level in logging.getLevelNamesMapping() else logging.INFO)
     else:
         handler.setFormatter(logging.Formatter("%(message)s"))

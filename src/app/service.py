@@ -18,6 +18,7 @@ from ..domain.invocation import Invocation
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
 from ..domain.protocols import Executor, Transport
 from ..domain.result import Ending
+from .logs import request_context
 from .settings import Settings
 
 log = logging.getLogger("run_command_on_aws_lambda")
@@ -86,7 +87,8 @@ def serve(
         invocation = transport.next_invocation()
         if invocation is None:
             break
-        with shutdown.busy() if shutdown is not None else contextlib.nullcontext():
+        busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
+        with busy, request_context(invocation.request_id):
             verdict = _handle_safely(runner, invocation)
             transport.report(invocation, verdict)
     return verdict

@@ -30,13 +30,16 @@ class StopPlan:
         """Fit TERM, grace and KILL inside both the event's timeout and the deadline.
 
         The hard limit is `deadline - margin`: SIGKILL never lands later, so the error can
-        still be posted before the sandbox is killed. With little time left the grace shrinks,
-        never the margin. A timeout can only bring the stop forward.
+        still be posted before the sandbox is killed. With little time left the grace shrinks
+        (to at most half the time left), never the margin. A timeout can only bring the stop
+        forward.
         """
         hard_limit = None if deadline is None else deadline - margin
         term_at = None if timeout is None else now + timeout
         if hard_limit is not None:
-            latest_term = max(now, hard_limit - grace)
+            # Little time left (Lambda's default timeout is 3 s, the grace 3 s): the grace
+            # shrinks to half of what is left, so the command still gets the other half.
+            latest_term = max(hard_limit - grace, now + max(0.0, hard_limit - now) / 2)
             term_at = latest_term if term_at is None else min(term_at, latest_term)
         if term_at is None:
             return cls(grace=grace)

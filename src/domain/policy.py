@@ -95,10 +95,10 @@ def exit_status(verdict: Verdict) -> int:  # noqa: PLR0911 - one case per error 
     match verdict.error_type:
         case ErrorType.COMMAND_FAILED if result is not None and result.returncode is not None:
             return result.returncode
+        case ErrorType.COMMAND_KILLED if result is not None and result.ending is Ending.INTERRUPTED:
+            return 128 + signals.SIGTERM  # the runtime's own, whatever signal ended the command
         case ErrorType.COMMAND_KILLED if result is not None and result.signal is not None:
             return 128 + result.signal
-        case ErrorType.COMMAND_KILLED if result is not None and result.ending is Ending.INTERRUPTED:
-            return 128 + signals.SIGTERM
         case ErrorType.COMMAND_TIMED_OUT:
             return EXIT_TIMED_OUT
         case ErrorType.PERMISSION_DENIED | ErrorType.PROGRAM_NOT_ALLOWED:

@@ -1,0 +1,76 @@
+"""App: the composition root of the Lambda custom runtime (`AWS_LAMBDA_RUNTIME_API` is set).
+
+Imported only in that mode, so that local runs never load urllib3.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from ..adapters.executor import ProcessExecutor
+from ..adapters.extension import NoOpExtension
+from ..adapters.processes import become_child_subreaper
+from ..adapters.runtime_api import (
+    ExtensionsApiClient,
+    RuntimeApiClient,
+    RuntimeApiTransport,
+    open_pool,
+)
+from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ..adapters.wire import encode_error
+from ..domain.errors import ConfigurationError, TransportError
+from ..domain.policy import EXIT_RUNTIME_FAILURE
+from .service import CommandRunner, serve
+from .settings import Settings
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+RUNTIME_API_VARIABLE = "AWS_LAMBDA_RUNTIME_API"
+INIT_ERROR_TYPE = "InvalidConfiguration"
+
+
+def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) -> int:
+    """Serve invocations for the life of the sandbox; returns the exit status once it must end.
+
+    Exits non-zero (Lambda then starts a fresh runtime) on an invalid setting, after reporting
+    it as an init error, and on faults of the Runtime API itself; 128+N after signal N.
+    """
+    try:
+        client = RuntimeApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))
+    except ConfigurationError as error:
+        log.error("Invalid configuration: %s", error)
+        return EXIT_RUNTIME_FAILURE
+    try:
+        settings = Settings.from_environment(environ, default_command)
+    except ConfigurationError as error:
+        log.error("Invalid configuration: %s", error)
+        _report_init_error(client, error)
+        return EXIT_RUNTIME_FAILURE
+    shutdown = ShutdownSignal()
+    try:
+        shutdown.install()
+        NoOpExtension(ExtensionsApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))).start()
+        executor = ProcessExecutor(
+            search_path=settings.search_path,
+            shutdown=shutdown,
+            reap_orphans=become_child_subreaper(),
+        )
+        runner = CommandRunner(executor=executor, settings=settings, environ=environ)
+        serve(RuntimeApiTransport(client), runner, shutdown)
+    except ShutdownRequested:
+        pass
+    except TransportError as error:
+        log.error("%s. Exiting: Lambda will start a fresh runtime.", error)
+        return EXIT_RUNTIME_FAILURE
+    signal_number = shutdown.requested
+    assert signal_number is not None, "serve() over the Runtime API ends only on shutdown"
+    log.info("Shut down by signal %d.", signal_number)
+    return 128 + signal_number
+
+
+def _report_init_error(client: RuntimeApiClient, error: ConfigurationError) -> None:
+    try:
+        client.init_error(encode_error(INIT_ERROR_TYPE, str(error)), INIT_ERROR_TYPE)
+    except TransportError as failure:
+        log.error("Could not report the init error: %s", failure)

@@ -1,0 +1,135 @@
+"""App: the serving loop over the Runtime API transport, real child processes, a real API."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Mapping
+
+import pytest
+
+from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.runtime_api import (
+    ApiContractError,
+    ApiStatusError,
+    RuntimeApiClient,
+    RuntimeApiTransport,
+    open_pool,
+)
+from run_command_on_aws_lambda.app.logs import configure_logging
+from run_command_on_aws_lambda.app.service import CommandRunner, serve
+from run_command_on_aws_lambda.app.settings import Settings
+from run_command_on_aws_lambda.domain.errors import TransportError
+from tests.fake_runtime_api import FakeRuntimeApi
+
+
+def serve_all(api: FakeRuntimeApi, environ: Mapping[str, str] | None = None) -> None:
+    """Serve until the API fails; the tests queue that failure after their events."""
+    environ = os.environ if environ is None else environ
+    runner = CommandRunner(
+        executor=ProcessExecutor(search_path=os.environ["PATH"]),
+        settings=Settings.from_environment(environ),
+        environ=environ,
+    )
+    serve(RuntimeApiTransport(RuntimeApiClient(open_pool(api.address))), runner)
+
+
+def test_each_invocation_gets_exactly_one_outcome_in_order(runtime_api: FakeRuntimeApi) -> None:
+    """Success, failures and invalid events, one after another: one post each, in order."""
+    events: list[object] = [
+        {"program": "true"},
+        {"program": "sh", "arguments": ["-c", "exit 3"]},
+        {"program": "no-such-program-here"},
+        {"program": "sh", "arguments": ["-c", "kill -KILL $$"]},
+        {"program": "true", "argument": []},
+        b"\xff not json",
+        {"program": "sleep", "arguments": ["5"], "timeout": 0.1},
+        {"program": "sh", "arguments": ["-c", "echo done"]},
+    ]
+    ids = [runtime_api.enqueue(event) for event in events]
+    runtime_api.enqueue_status(500)
+    with pytest.raises(ApiStatusError, match="answered 500"):
+        serve_all(runtime_api)
+    assert [post.request_id for post in runtime_api.posts] == ids
+    assert [post.error_type_header for post in runtime_api.posts] == [
+        None,
+        "Function.CommandFailed",
+        "Function.CommandNotFound",
+        "Function.CommandKilled",
+        "Function.InvalidEvent",
+        "Function.InvalidEvent",
+        "Function.CommandTimedOut",
+        None,
+    ]
+    assert [post.kind for post in runtime_api.posts] == ["response"] + ["error"] * 6 + ["response"]
+    assert runtime_api.posts[-1].document["output"] == "done\n"
+    assert all(p.document["requestId"] == p.request_id for p in runtime_api.posts[1:-1])
+
+
+def test_a_broken_contract_ends_the_loop_after_the_invocations_before_it(
+    runtime_api: FakeRuntimeApi,
+) -> None:
+    """An answer without a request id cannot be answered: the loop ends with that error."""
+    first = runtime_api.enqueue({"program": "true"})
+    runtime_api.enqueue_raw({"Lambda-Runtime-Deadline-Ms": "1"})
+    with pytest.raises(ApiContractError, match="no Lambda-Runtime-Aws-Request-Id"):
+        serve_all(runtime_api)
+    assert [post.request_id for post in runtime_api.posts] == [first]
+
+
+def test_a_refused_4xx_post_does_not_stop_the_loop(runtime_api: FakeRuntimeApi) -> None:
+    """400 on one error post, 403 on the next: both logged, the third invocation still served."""
+    runtime_api.fail("error", 400, 403)
+    ids = [runtime_api.enqueue({"program": "false"}) for _ in range(2)]
+    ids.append(runtime_api.enqueue({"program": "true"}))
+    runtime_api.enqueue_status(500)
+    with pytest.raises(TransportError):
+        serve_all(runtime_api)
+    assert [(post.request_id, post.kind) for post in runtime_api.posts] == [
+        (ids[0], "error"),
+        (ids[1], "error"),
+        (ids[2], "response"),
+    ]
+
+
+def test_json_log_lines_carry_the_request_id_of_their_invocation(
+    runtime_api: FakeRuntimeApi,
+) -> None:
+    """AWS_LAMBDA_LOG_FORMAT=JSON: each line is JSON with the requestId it belongs to."""
+    stream = io.StringIO()
+    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON", "SECRET_TOKEN": "hunter2-value"}
+    configure_logging(environ, stream)
+    try:
+        ids = [runtime_api.enqueue({"program": "true"}) for _ in range(2)]
+        runtime_api.enqueue_status(500)
+        with pytest.raises(ApiStatusError):
+            serve_all(runtime_api, environ)
+    finally:
+        configure_logging(os.environ)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["requestId"], line["message"]) for line in lines[:4]] == [
+        (ids[0], "Running true []."),
+        (ids[0], "true exited with status 0."),
+        (ids[1], "Running true []."),
+        (ids[1], "true exited with status 0."),
+    ]
+    assert all(set(line) == {"timestamp", "level", "message", "requestId"} for line in lines)
+    assert "hunter2-value" not in stream.getvalue()
+
+
+def test_json_log_level_filters_the_runtime_s_lines(runtime_api: FakeRuntimeApi) -> None:
+    """AWS_LAMBDA_LOG_LEVEL=ERROR keeps the invalid-event line and drops the INFO ones."""
+    stream = io.StringIO()
+    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}
+    configure_logging(environ, stream)
+    try:
+        runtime_api.enqueue({"program": "true"})
+        bad = runtime_api.enqueue({"programme": "true"})
+        runtime_api.enqueue_status(404)
+        with pytest.raises(ApiStatusError):
+            serve_all(runtime_api, environ)
+    finally:
+        configure_logging(os.environ)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["level"], line["requestId"]) for line in lines] == [("ERROR", bad)]

@@ -1,0 +1,76 @@
+"""What the ProcessExecutor says when a command cannot start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from run_command_on_aws_lambda.domain.command import CommandSpec
+from run_command_on_aws_lambda.domain.errors import ErrorType, InvalidEvent
+from run_command_on_aws_lambda.domain.policy import Failure, judge
+from run_command_on_aws_lambda.domain.result import Ending, ExecutionResult
+from tests.integration.conftest import Supervised
+
+
+def error_type(result: ExecutionResult) -> ErrorType:
+    verdict = judge(result)
+    assert isinstance(verdict, Failure)
+    return verdict.error_type
+
+
+def test_a_directory_that_does_not_exist_is_an_invalid_event(
+    supervised: Supervised, tmp_path: Path
+) -> None:
+    """The message names the field and the directory."""
+    missing = tmp_path / "nowhere"
+    with pytest.raises(InvalidEvent, match=r'"directory" .*nowhere.* does not exist'):
+        supervised.run(CommandSpec(program="true", directory=str(missing)))
+
+
+def test_a_file_given_as_directory_is_an_invalid_event(
+    supervised: Supervised, tmp_path: Path
+) -> None:
+    """A file is not a working directory."""
+    file = tmp_path / "file"
+    file.write_text("")
+    with pytest.raises(InvalidEvent, match="is not a directory"):
+        supervised.run(CommandSpec(program="true", directory=str(file)))
+
+
+def test_the_command_runs_in_the_given_directory(supervised: Supervised, tmp_path: Path) -> None:
+    """`directory` is the child's working directory."""
+    result = supervised.run(CommandSpec(program="pwd", directory=str(tmp_path)))
+    assert result.output == f"{tmp_path}\n".encode()
+
+
+def test_a_program_that_is_not_executable_is_permission_denied(
+    supervised: Supervised, tmp_path: Path
+) -> None:
+    """The file exists but has no execute bit."""
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    result = supervised.run(CommandSpec(program=str(script)))
+    assert result.ending is Ending.NOT_EXECUTABLE
+    assert error_type(result) is ErrorType.PERMISSION_DENIED
+    assert "permission denied" in result.detail
+
+
+def test_a_missing_program_is_command_not_found(supervised: Supervised) -> None:
+    """Neither a name on PATH nor a path that does not exist runs."""
+    by_name = supervised.run(CommandSpec(program="no-such-program-anywhere"))
+    by_path = supervised.run(CommandSpec(program="/no/such/program"))
+    assert error_type(by_name) is ErrorType.COMMAND_NOT_FOUND
+    assert error_type(by_path) is ErrorType.COMMAND_NOT_FOUND
+
+
+def test_a_script_whose_interpreter_is_missing_is_command_not_found(
+    supervised: Supervised, tmp_path: Path
+) -> None:
+    """The detail says that the interpreter, not the script, is missing."""
+    script = tmp_path / "script"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    result = supervised.run(CommandSpec(program=str(script)))
+    assert error_type(result) is ErrorType.COMMAND_NOT_FOUND
+    assert "interpreter" in result.detail
