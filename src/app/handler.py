@@ -80,6 +80,6 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
         log.error("Invalid event: %s", error)
         verdict = invalid_event(str(error))
     if isinstance(verdict, Failure):
-        body = error_document(verdict, invocation.request_id).to_dict(encode_json=False)
+        body = error_document(verdict, invocation.request_id).to_dict()
         raise FAILURES[verdict.error_type](verdict.message, body)
-    return result_document(verdict).to_dict(encode_json=False)
+    return result_document(verdict).to_dict()
