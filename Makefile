@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: example test lint typecheck unit bench clean
+.PHONY: example test lint typecheck unit bench standalone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,7 @@ example: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,6 +42,12 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The runtime as a self-contained directory that needs no Python where it runs (see the README).
+standalone: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/standalone packaging/standalone.spec
+	du -sh dist/run-command-on-aws-lambda
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) build dist *.egg-info src/*.egg-info .mypy_cache .pytest_cache .ruff_cache

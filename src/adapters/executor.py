@@ -13,12 +13,13 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 
+from ..domain.allowlist import AllowList
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.errors import InvalidEvent
 from ..domain.result import Ending, ExecutionResult
 from .output import enlarge_pipe
-from .programs import Unrunnable, resolve_program
+from .programs import Unrunnable, allowed_file, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
 
@@ -29,7 +30,8 @@ class ProcessExecutor:
     `stdout`/`stderr` are the file descriptors the child's streams are forwarded to.
     `search_path` is the PATH programs are looked up on (the runtime's own). With
     `reap_orphans`, the caller is a child subreaper that owns all its children: processes
-    the command orphaned are reaped and stopped too (the runtime's CLI sets this).
+    the command orphaned are reaped and stopped too (the runtime's CLI sets this). With
+    `allowed_programs`, only the files it names are started, by their real path.
     """
 
     def __init__(
@@ -40,9 +42,11 @@ class ProcessExecutor:
         search_path: str | None = None,
         shutdown: ShutdownSignal | None = None,
         reap_orphans: bool = False,
+        allowed_programs: AllowList | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._search_path = search_path
+        self._allowed = allowed_programs
         self._clock = clock
         self._supervisor = Supervisor(
             stdout=stdout,
@@ -65,6 +69,13 @@ class ProcessExecutor:
             return ExecutionResult(
                 program=spec.program, ending=executable.ending, detail=executable.detail
             )
+        if self._allowed is not None:
+            if not allowed_file(executable, self._allowed, search_path=self._search_path):
+                detail = f"it is {os.path.realpath(executable)}"
+                return ExecutionResult(
+                    program=spec.program, ending=Ending.NOT_ALLOWED, detail=detail
+                )
+            executable = os.path.realpath(executable)  # the file compared is the file run
         try:
             process = subprocess.Popen(
                 spec.argv,

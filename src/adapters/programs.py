@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..domain.allowlist import AllowList
 from ..domain.result import Ending
 
 DEFAULT_SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -56,3 +57,17 @@ def _why_not(path: str) -> str:
     if not os.path.exists(path):
         return f"{path} is a broken symbolic link"
     return f"{path} is not executable: permission denied"
+
+
+def allowed_file(program_file: str, allowed: AllowList, *, search_path: str | None) -> bool:
+    """Whether the file `program_file` is one the allow-list names (symbolic links resolved).
+
+    Name entries are looked up on the runtime's PATH like programs; both sides are compared
+    as real paths, so neither `./x`, `//bin/sh`, `..` nor a symbolic link gets around it.
+    """
+
+    def resolve(entry: str) -> str | None:
+        found = resolve_program(entry, search_path=search_path, directory=None)
+        return None if isinstance(found, Unrunnable) else os.path.realpath(found)
+
+    return allowed.allows(os.path.realpath(program_file), resolve)

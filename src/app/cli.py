@@ -9,14 +9,14 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from ..adapters.executor import ProcessExecutor
 from ..adapters.local import LocalTransport
 from ..adapters.processes import become_child_subreaper
 from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
+from .compose import build_runner
 from .logs import configure_logging
-from .service import CommandRunner, serve
+from .service import serve
 from .settings import Settings
 
 PROG = "run-command-on-aws-lambda"
@@ -91,10 +91,9 @@ def run_local(arguments: argparse.Namespace, settings: Settings, environ: Mappin
     payload = read_event(arguments.event, sys.stdin.buffer)
     shutdown = ShutdownSignal()
     shutdown.install()
-    executor = ProcessExecutor(
-        search_path=settings.search_path, shutdown=shutdown, reap_orphans=become_child_subreaper()
+    runner = build_runner(
+        settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
     )
-    runner = CommandRunner(executor=executor, settings=settings, environ=environ)
     with _result_sink(arguments.result) as sink:
         transport = LocalTransport(lambda: payload, result_sink=sink)
         try:

@@ -12,15 +12,13 @@ import os
 import time
 from typing import Any, Protocol
 
-from ..adapters.executor import ProcessExecutor
 from ..adapters.wire import error_document, result_document
 from ..domain.environment import TRACE_VARIABLE
-from ..domain.errors import ErrorType, InvalidEvent, RunCommandError
-from ..domain.event import command_from_event
+from ..domain.errors import ErrorType, RunCommandError
 from ..domain.invocation import Invocation
-from ..domain.policy import Failure, Verdict, invalid_event
+from ..domain.policy import Failure
+from .compose import build_runner
 from .logs import LOGGER_NAME
-from .service import CommandRunner
 from .settings import Settings
 
 log = logging.getLogger(LOGGER_NAME)
@@ -71,14 +69,7 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
         deadline_ms=int(time.time() * 1000) + remaining_ms,
         trace_id=environ.get(TRACE_VARIABLE),
     )
-    executor = ProcessExecutor(search_path=settings.search_path)
-    runner = CommandRunner(executor=executor, settings=settings, environ=environ)
-    verdict: Verdict
-    try:
-        verdict = runner.run(command_from_event(event, settings.default_command), invocation)
-    except InvalidEvent as error:
-        log.error("Invalid event: %s", error)
-        verdict = invalid_event(str(error))
+    verdict = build_runner(settings, environ).handle_event(event, invocation)
     if isinstance(verdict, Failure):
         body = error_document(verdict, invocation.request_id).to_dict()
         raise FAILURES[verdict.error_type](verdict.message, body)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from ..adapters.executor import ProcessExecutor
 from ..adapters.extension import NoOpExtension
 from ..adapters.processes import become_child_subreaper
 from ..adapters.runtime_api import (
@@ -21,7 +20,8 @@ from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
-from .service import CommandRunner, serve
+from .compose import build_runner
+from .service import serve
 from .settings import Settings
 
 log = logging.getLogger("run_command_on_aws_lambda")
@@ -51,12 +51,9 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
     try:
         shutdown.install()
         NoOpExtension(ExtensionsApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))).start()
-        executor = ProcessExecutor(
-            search_path=settings.search_path,
-            shutdown=shutdown,
-            reap_orphans=become_child_subreaper(),
+        runner = build_runner(
+            settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
         )
-        runner = CommandRunner(executor=executor, settings=settings, environ=environ)
         serve(RuntimeApiTransport(client), runner, shutdown)
     except ShutdownRequested:
         pass

@@ -12,7 +12,7 @@ from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.environment import child_environment
-from ..domain.errors import ErrorType, InvalidEvent
+from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed
 from ..domain.event import command_from_event
 from ..domain.invocation import Invocation
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
@@ -44,13 +44,23 @@ class CommandRunner:
 
     def handle(self, invocation: Invocation) -> Verdict:
         try:
-            spec = command_from_event(
-                decode_event(invocation.payload), self._settings.default_command
-            )
+            return self.handle_event(decode_event(invocation.payload), invocation)
+        except InvalidEvent as error:
+            log.error("Invalid event: %s", error)
+            return invalid_event(str(error))
+
+    def handle_event(self, event: object, invocation: Invocation) -> Verdict:
+        """Like `handle`, for an event already parsed from JSON."""
+        settings = self._settings
+        try:
+            spec = command_from_event(event, settings.default_command, settings.lock)
             return self.run(spec, invocation)
         except InvalidEvent as error:
             log.error("Invalid event: %s", error)
             return invalid_event(str(error))
+        except ProgramNotAllowed as error:
+            log.error("Not allowed: %s", error)
+            return Failure(error_type=ErrorType.PROGRAM_NOT_ALLOWED, message=str(error))
 
     def run(self, spec: CommandSpec, invocation: Invocation | None = None) -> Verdict:
         """Run a validated command; raises `InvalidEvent` for a `directory` that is unusable."""

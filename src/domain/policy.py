@@ -73,6 +73,13 @@ def judge(result: ExecutionResult) -> Verdict:  # noqa: PLR0911 - one case per e
             return _failure(
                 ErrorType.COMMAND_NOT_FOUND, f"{name} was not found{_detail(result)}.", result
             )
+        case Ending.NOT_ALLOWED:
+            return _failure(
+                ErrorType.PROGRAM_NOT_ALLOWED,
+                f"{name} is not allowed{_detail(result)}. Add it to RUN_COMMAND_ALLOWED_PROGRAMS "
+                "to let events run it.",
+                result,
+            )
         case Ending.NOT_EXECUTABLE:
             return _failure(
                 ErrorType.PERMISSION_DENIED,

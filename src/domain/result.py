@@ -17,6 +17,7 @@ class Ending(enum.StrEnum):
     INTERRUPTED = "interrupted"  # the runtime itself was told to shut down
     NOT_FOUND = "not-found"  # the program does not exist
     NOT_EXECUTABLE = "not-executable"  # the program exists but cannot be executed
+    NOT_ALLOWED = "not-allowed"  # the allow-list does not name the program's file
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

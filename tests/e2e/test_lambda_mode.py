@@ -121,12 +121,31 @@ def test_a_command_running_into_the_deadline_is_stopped_and_reported_before_it(
     assert post.received_at * 1000 < deadline_ms
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"RUN_COMMAND_GRACE_SECONDS": "soon"},
+            "RUN_COMMAND_GRACE_SECONDS='soon' is not valid: give a number of "
+            "seconds, 0 or more (the default is 3).",
+        ),
+        (
+            {"RUN_COMMAND_ALLOWED_PROGRAMS": "true, ./tool"},
+            "RUN_COMMAND_ALLOWED_PROGRAMS entry './tool' is a relative path: give a program "
+            "name to look up on PATH, or an absolute path.",
+        ),
+    ],
+    ids=["grace", "allow-list"],
+)
 def test_an_invalid_setting_is_reported_as_an_init_error_and_the_runtime_exits(
-    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+    console_script: str,
+    runtime_api: FakeRuntimeApi,
+    tmp_path: Path,
+    env: dict[str, str],
+    message: str,
 ) -> None:
     """POST /runtime/init/error with `Runtime.InvalidConfiguration`, then exit 125."""
     runtime_api.enqueue({"program": "true"})
-    env = {"RUN_COMMAND_GRACE_SECONDS": "soon"}
     with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
         assert runtime.wait() == 125
     [post] = runtime_api.posts
@@ -134,8 +153,7 @@ def test_an_invalid_setting_is_reported_as_an_init_error_and_the_runtime_exits(
     assert post.error_type_header == "Runtime.InvalidConfiguration"
     assert post.document == {
         "errorType": "InvalidConfiguration",
-        "errorMessage": "RUN_COMMAND_GRACE_SECONDS='soon' is not valid: give a number of "
-        "seconds, 0 or more (the default is 3).",
+        "errorMessage": message,
         "stackTrace": [],
     }
     assert runtime_api.delivered == []
