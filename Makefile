@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: example test lint typecheck unit bench standalone clean
+.PHONY: example test lint typecheck unit soak bench standalone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The full soak (the default suite runs it with 1,000 invocations).
+soak: $(STAMP)
+	RUN_COMMAND_SOAK_INVOCATIONS=10000 $(BIN)/pytest -m soak -s
 
 # The runtime as a self-contained directory that needs no Python where it runs (see the README).
 standalone: $(STAMP)

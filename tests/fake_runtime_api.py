@@ -2,7 +2,8 @@
 
 Unlike a one-request-at-a-time server it lets `invocation/next` block like Lambda's does (a
 long poll until an event is queued) while other requests, such as the extension's parked
-`event/next`, are answered. Reusable for fault injection (`fail`), benchmarks and emulators:
+`event/next`, are answered. Reusable for fault injection (`fail` with a status, `Drop` or
+`Slow`; `stop` and `start` to restart it on the same port), benchmarks and emulators:
 
     api = FakeRuntimeApi()
     request_id = api.enqueue({"program": "true"})
@@ -14,8 +15,10 @@ long poll until an event is queued) while other requests, such as the extension'
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import json
+import math
 import queue
 import socket
 import sys
@@ -40,6 +43,27 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Close the connection instead of answering.
+
+    With `partway`, first send the status line, the headers and half of the body (on `next`,
+    of the event it takes from the queue, which is then lost as it would be on Lambda).
+    """
+
+    partway: bool = False
+
+
+@dataclass(frozen=True)
+class Slow:
+    """Answer as usual, but `seconds` late (`math.inf`: never, until the API is closed)."""
+
+    seconds: float
+
+
+Fault = int | Drop | Slow
 
 
 @dataclass(frozen=True)
@@ -76,14 +100,17 @@ class Event:
 class FakeRuntimeApi:
     """A Runtime API that serves queued events in order and records every post.
 
-    `fail(kind, *statuses)` makes the next requests of a kind ("next", "response", "error",
-    "register") answer with those statuses instead (a 500 on `next` consumes no event).
+    `fail(kind, *faults)` makes the next requests of a kind ("next", "response", "error",
+    "register") misbehave, one fault each: a status to answer with instead (a 500 on `next`
+    consumes no event), a `Drop` or a `Slow`. A post is recorded before its fault applies.
     """
 
     def __init__(self) -> None:
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._lock = threading.Condition()
-        self._faults: dict[str, collections.deque[int]] = collections.defaultdict(collections.deque)
+        self._faults: dict[str, collections.deque[Fault]] = collections.defaultdict(
+            collections.deque
+        )
         self._numbers = itertools.count(1)
         self._closed = threading.Event()
         self.posts: list[Post] = []
@@ -93,18 +120,40 @@ class FakeRuntimeApi:
         self.registrations: list[dict[str, str]] = []
         self.registration_bodies: list[bytes] = []
         self.extension_polls: list[str] = []
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.api = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.generation = 0  # counts restarts: a request of an older generation is dropped
+        self._sockets: set[socket.socket] = set()
+        self._port = 0
+        self._server: _Server | None = None
+        self.start()
 
     @property
     def address(self) -> str:
         """host:port, the value of AWS_LAMBDA_RUNTIME_API."""
-        return f"127.0.0.1:{self._server.server_port}"
+        return f"127.0.0.1:{self._port}"
+
+    def start(self) -> None:
+        """Listen (again) on the same port; queued events and recorded posts are kept."""
+        assert self._server is None, "the API is already running"
+        server = _Server(("127.0.0.1", self._port), _Handler)
+        server.api = self  # type: ignore[attr-defined]
+        self._port = server.server_port
+        self._server = server
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def stop(self) -> None:
+        """Go away as a restarting server does: stop listening and drop every connection."""
+        server, self._server = self._server, None
+        assert server is not None, "the API is not running"
+        with self._lock:
+            self.generation += 1
+            sockets = list(self._sockets)
+        server.shutdown()
+        server.server_close()
+        for connection in sockets:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def enqueue(
         self,
@@ -139,9 +188,9 @@ class FakeRuntimeApi:
         """Queue a `next` answer with this status (a 500 after the events queued before it)."""
         self._events.put(Event(request_id="", body=body, status=status))
 
-    def fail(self, kind: str, *statuses: int) -> None:
+    def fail(self, kind: str, *faults: Fault) -> None:
         with self._lock:
-            self._faults[kind].extend(statuses)
+            self._faults[kind].extend(faults)
 
     def outcome(self, request_id: str, timeout: float = 30) -> Post:
         """Wait for the response or error posted for `request_id`."""
@@ -171,8 +220,8 @@ class FakeRuntimeApi:
     def close(self) -> None:
         self._closed.set()
         self._events.put(None)
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self.stop()
 
     def __enter__(self) -> FakeRuntimeApi:
         return self
@@ -197,6 +246,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Lambda's API: the runtime reuses one connection
+    # Headers and body go out in two writes: with Nagle's algorithm the body would wait for the
+    # runtime's delayed ACK, 40 ms an answer.
+    disable_nagle_algorithm = True
     server: ThreadingHTTPServer
 
     @property
@@ -208,8 +260,15 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         with self.api._lock:
+            self.generation = self.api.generation
             self.api.connections += 1
+            self.api._sockets.add(self.connection)
             self.api._lock.notify_all()
+
+    def finish(self) -> None:
+        with self.api._lock:
+            self.api._sockets.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tests look at what was posted, not at an access log."""
@@ -235,24 +294,43 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, b'{"errorMessage": "no such path"}')
 
     def _next(self) -> None:
-        status = self._fault("next")
-        if status is not None:
-            self._answer(status, b'{"errorMessage": "injected fault"}')
+        fault = self._fault("next")
+        if isinstance(fault, Slow):
+            self._sleep(fault.seconds)
+        elif isinstance(fault, int):
+            self._answer(fault, b'{"errorMessage": "injected fault"}')
+            return
+        elif fault == Drop():
+            self.close_connection = True
             return
         with self.api._lock:
             self.api.waiting_next += 1
             self.api._lock.notify_all()
-        event = self.api._events.get()
+        event = self._wait_for_event()
         with self.api._lock:
             self.api.waiting_next -= 1
             if event is not None:
                 self.api.delivered.append(event.request_id)
             self.api._lock.notify_all()
-        if event is None:  # closing: let the runtime's connection drop
-            self.api._events.put(None)
+        if event is None:  # closing or restarting: let the runtime's connection drop
             self.close_connection = True
             return
-        self._answer(event.status, event.body, event.headers)
+        self._answer(event.status, event.body, event.headers, partway=fault == Drop(True))
+
+    def _wait_for_event(self) -> Event | None:
+        """The next queued event; `None` once the API closes or restarts."""
+        while self.api.generation == self.generation:
+            try:
+                event = self.api._events.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if event is None:
+                self.api._events.put(None)  # for every other waiter
+            return event
+        return None
+
+    def _sleep(self, seconds: float) -> None:
+        self.api._closed.wait(None if math.isinf(seconds) else seconds)
 
     def _extension_next(self) -> None:
         with self.api._lock:
@@ -263,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _register(self, body: bytes) -> None:
         status = self._fault("register")
+        assert status is None or isinstance(status, int), "only statuses on register"
         with self.api._lock:
             self.api.registration_bodies.append(body)
             self.api.registrations.append({k.lower(): v for k, v in self.headers.items()})
@@ -274,7 +353,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, b'{"functionName": "f"}', headers)
 
     def _record(self, kind: str, request_id: str | None, body: bytes) -> None:
-        status = self._fault(kind)
+        fault = self._fault(kind)
         post = Post(
             kind=kind,
             request_id=request_id,
@@ -285,21 +364,37 @@ class _Handler(BaseHTTPRequestHandler):
         with self.api._lock:
             self.api.posts.append(post)
             self.api._lock.notify_all()
-        if status is None:
-            self._answer(202, b'{"status": "OK"}')
-        else:
-            self._answer(status, b'{"errorMessage": "injected fault"}')
+        if isinstance(fault, int):
+            self._answer(fault, b'{"errorMessage": "injected fault"}')
+            return
+        if isinstance(fault, Slow):
+            self._sleep(fault.seconds)
+        elif fault == Drop():
+            self.close_connection = True
+            return
+        self._answer(202, b'{"status": "OK"}', partway=fault == Drop(True))
 
-    def _fault(self, kind: str) -> int | None:
+    def _fault(self, kind: str) -> Fault | None:
         with self.api._lock:
             faults = self.api._faults[kind]
             return faults.popleft() if faults else None
 
-    def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _answer(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        *,
+        partway: bool = False,
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if partway:  # the connection drops mid-body
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(body)

@@ -23,6 +23,9 @@ from .programs import Unrunnable, allowed_file, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
 
+# Linux's limit on one argument or environment string (MAX_ARG_STRLEN, 32 pages of 4 KiB).
+MAX_ARG_STRLEN = 131072
+
 
 class ProcessExecutor:
     """Runs commands as real child processes. Implements the `Executor` port.
@@ -88,6 +91,8 @@ class ProcessExecutor:
                 start_new_session=True,
             )
         except OSError as error:
+            if error.errno == errno.E2BIG:
+                raise InvalidEvent(_too_large(spec, environment)) from None
             return _unstartable(spec.program, executable, error)
         for pipe in (process.stdout, process.stderr):
             assert pipe is not None
@@ -106,6 +111,23 @@ def _check_directory(directory: str) -> None:
             f'"directory" {directory!r} cannot be entered by the runtime\'s user '
             "(permission denied)."
         )
+
+
+def _too_large(spec: CommandSpec, environment: Mapping[str, str]) -> str:
+    """Why exec refused the command line: too long in all, or one string too long."""
+    sizes = [len(os.fsencode(text)) + 1 for text in spec.argv]
+    sizes += [len(os.fsencode(f"{k}={v}")) + 1 for k, v in environment.items()]
+    longest = max(sizes) - 1
+    if longest >= MAX_ARG_STRLEN:  # the limit counts the terminating NUL byte
+        why = f"one of them is {longest} bytes, over Linux's limit of {MAX_ARG_STRLEN} for each"
+    else:
+        why = f"over Linux's limit of about {os.sysconf('SC_ARG_MAX')} bytes in all"
+    return (
+        f'"arguments" and "environment" are too large to start a command: '
+        f"{len(spec.arguments)} arguments and {len(environment)} variables "
+        f"take {sum(sizes)} bytes, {why}. "
+        'Pass large data through "input" (standard input) or a file instead.'
+    )
 
 
 def _unstartable(program: str, executable: str, error: OSError) -> ExecutionResult:

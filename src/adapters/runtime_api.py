@@ -95,8 +95,10 @@ class HttpApi:
                 preload_content=True,
                 timeout=timeout,
             )
-        except (NewConnectionError, ProtocolError, urllib3.exceptions.ConnectTimeoutError) as exc:
+        except (NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as exc:
             raise ApiConnectionError(f"{method} {path}: cannot reach the API: {exc}") from exc
+        except ProtocolError as exc:  # connected, then dropped before a whole answer arrived
+            raise ApiConnectionError(f"{method} {path}: the connection broke: {exc}") from exc
         except HTTPError as exc:
             raise TransportError(f"{method} {path} failed: {exc}") from exc
         if response.status != expect:

@@ -162,7 +162,8 @@ class _Run:
             self.kill_at = min(self.kill_at, now + SHUTDOWN_GRACE)
 
     def _feed_stdin(self) -> None:
-        assert self.feeder is not None
+        if self.feeder is None:  # closed on the child's exit, earlier in the same select batch
+            return
         if self.feeder.feed():
             self._close_stdin()
 

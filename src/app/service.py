@@ -63,7 +63,10 @@ class CommandRunner:
             return Failure(error_type=ErrorType.PROGRAM_NOT_ALLOWED, message=str(error))
 
     def run(self, spec: CommandSpec, invocation: Invocation | None = None) -> Verdict:
-        """Run a validated command; raises `InvalidEvent` for a `directory` that is unusable."""
+        """Run a validated command.
+
+        Raises `InvalidEvent` for an unusable `directory` or a command line too large to start.
+        """
         environment = child_environment(self._environ, spec.environment, invocation)
         stop = StopPlan.plan(
             now=self._clock(),

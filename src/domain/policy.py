@@ -10,6 +10,7 @@ from .errors import ErrorType
 from .result import Ending, ExecutionResult
 
 STACK_TRACE_LINES = 20
+LOGGED_ARGUMENTS_LIMIT = 4096
 
 EXIT_TIMED_OUT = 124
 EXIT_RUNTIME_FAILURE = 125
@@ -128,7 +129,11 @@ def describe_command(program: str, arguments: tuple[str, ...], *, hide: bool = F
     if hide and arguments:
         count = len(arguments)
         return f"{program} [{count} argument{'s' if count > 1 else ''} hidden]"
-    return f"{program} {json.dumps(list(arguments), ensure_ascii=False)}"
+    shown = json.dumps(list(arguments), ensure_ascii=False)
+    if len(shown) > LOGGED_ARGUMENTS_LIMIT:  # CloudWatch splits events at 256 KB
+        cut = len(shown) - LOGGED_ARGUMENTS_LIMIT
+        shown = f"{shown[:LOGGED_ARGUMENTS_LIMIT]}... ({cut} more characters)"
+    return f"{program} {shown}"
 
 
 def _failure(error_type: ErrorType, message: str, result: ExecutionResult) -> Failure:

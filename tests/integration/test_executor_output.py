@@ -10,10 +10,12 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
-from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, ExecutionResult
+from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, Ending, ExecutionResult
 from tests.integration.conftest import Supervised
 
 
@@ -132,6 +134,16 @@ def test_input_to_a_child_that_never_reads_it_does_not_block(supervised: Supervi
         CommandSpec(program="sh", arguments=("-c", "sleep 0.2; exit 5"), input="x" * 10_000_000)
     )
     assert big.returncode == 5
+
+
+@pytest.mark.parametrize("text", ["", "x"], ids=["empty", "one-byte"])
+def test_input_to_a_child_that_exits_at_once_is_dropped_every_time(
+    supervised: Supervised, text: str
+) -> None:
+    """Its exit and its writable stdin often come in one batch of events: no crash either way."""
+    for _ in range(20):
+        result = supervised.run(CommandSpec(program="true", input=text))
+        assert (result.ending, result.returncode) == (Ending.EXITED, 0)
 
 
 def test_input_to_a_child_that_closed_its_stdin_and_keeps_running(supervised: Supervised) -> None:

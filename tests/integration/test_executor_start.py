@@ -74,3 +74,28 @@ def test_a_script_whose_interpreter_is_missing_is_command_not_found(
     result = supervised.run(CommandSpec(program=str(script)))
     assert error_type(result) is ErrorType.COMMAND_NOT_FOUND
     assert "interpreter" in result.detail
+
+
+def test_a_hundred_thousand_arguments_all_reach_the_child(supervised: Supervised) -> None:
+    """100,000 short arguments fit under ARG_MAX and arrive one by one."""
+    arguments = ("-c", 'echo "$# $1 $100000"', "sh", *(f"a{n}" for n in range(1, 100_001)))
+    result = supervised.run(CommandSpec(program="sh", arguments=arguments))
+    assert result.output == b"100000 a1 a100000\n"
+
+
+def test_arguments_beyond_arg_max_are_an_invalid_event_not_a_failed_start(
+    supervised: Supervised,
+) -> None:
+    """exec's E2BIG is the event's fault: a clear message, nothing started."""
+    arguments = ("x" * 100,) * 40_000  # 4 MB, twice Linux's usual ARG_MAX
+    with pytest.raises(InvalidEvent, match=r"40000 arguments .* limit of about \d+ bytes in all"):
+        supervised.run(CommandSpec(program="true", arguments=arguments))
+
+
+def test_one_argument_over_128_kib_is_an_invalid_event_naming_the_limit(
+    supervised: Supervised,
+) -> None:
+    """Linux refuses any single argument (or variable) over 128 KiB, whatever the total."""
+    spec = CommandSpec(program="true", arguments=("x" * 200_000,))
+    with pytest.raises(InvalidEvent, match=r"one of them is 200000 bytes, over .* 131072 for each"):
+        supervised.run(spec)

@@ -116,6 +116,14 @@ def test_a_command_is_described_with_its_arguments_as_json() -> None:
     assert describe_command("id", ()) == "id []"
 
 
+def test_a_huge_argument_list_is_cut_in_the_log_line() -> None:
+    """A 6 MB argument list must not become a 6 MB log line."""
+    described = describe_command("echo", ("x" * 10_000,))
+    assert described.startswith('echo ["xxxx')
+    assert described.endswith("... (5908 more characters)")  # 10,004 JSON characters
+    assert len(described) < 4200
+
+
 def test_hidden_arguments_are_only_counted() -> None:
     """RUN_COMMAND_HIDE_ARGUMENTS keeps argument values out of the logs."""
     assert describe_command("psql", ("-c", "pw=x"), hide=True) == "psql [2 arguments hidden]"
