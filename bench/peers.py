@@ -35,7 +35,7 @@ MIB = 1024 * 1024
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
-    parser.add_argument("--cold-repeats", type=int, default=9, metavar="N")
+    parser.add_argument("--cold-repeats", type=int, default=15, metavar="N")
     parser.add_argument("--warm-up", type=int, default=100, metavar="N")
     parser.add_argument("--soak", type=int, default=10_000, metavar="N")
     parser.add_argument("--block", type=int, default=500, metavar="N")
