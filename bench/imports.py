@@ -1,7 +1,8 @@
 """Bench: where start-up time and memory go, module by module (`python -m bench.imports`).
 
 Each line imports some modules in a fresh interpreter, after others it takes as already
-paid for, and reports the median wall time and resident-memory growth over `--repeats` runs.
+paid for, and reports the median wall time and resident-memory growth over `--repeats` runs
+(taken in turns, line after line, so that load from elsewhere hits every line alike).
 The process start itself (interpreter and `site`) is the first line. This is the "why" behind
 the cold-start and idle-RSS rows of `bench.peers`.
 """
@@ -45,45 +46,43 @@ print(time.perf_counter() - began, rss() - memory)
 """
 
 
-def measure(python: str, before: str, measured: str, repeats: int) -> tuple[float, float]:
-    """Median seconds and KiB that importing `measured` adds after `before`."""
+def measure_once(python: str, before: str, measured: str) -> tuple[float, float] | None:
+    """Seconds and KiB that importing `measured` adds after `before`; None if it fails."""
     code = _PROBE.format(before=f"import {before}" if before else "", measured=measured)
-    seconds, kib = [], []
-    for _ in range(repeats):
-        out = subprocess.run([python, "-c", code], capture_output=True, check=True, text=True)
-        took, grew = out.stdout.split()
-        seconds.append(float(took))
-        kib.append(float(grew))
-    return statistics.median(seconds), statistics.median(kib)
+    out = subprocess.run([python, "-c", code], capture_output=True, check=False, text=True)
+    if out.returncode != 0:
+        return None  # e.g. awslambdaric is not installed here
+    took, grew = out.stdout.split()
+    return float(took), float(grew)
 
 
-def start_up(python: str, repeats: int) -> float:
-    """Median seconds for `python -c pass`: the interpreter and `site`, before any import."""
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        subprocess.run([python, "-c", "pass"], check=True)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+def start_up_once(python: str) -> float:
+    """Seconds for `python -c pass`: the interpreter and `site`, before any import."""
+    began = time.perf_counter()
+    subprocess.run([python, "-c", "pass"], check=True)
+    return time.perf_counter() - began
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=7, metavar="N")
+    parser.add_argument("--repeats", type=int, default=11, metavar="N")
     options = parser.parse_args(argv)
     python = sys.executable
-    rows: list[tuple[str, float, float | None]] = [
-        ("interpreter start (`python -c pass`)", start_up(python, options.repeats) * 1000, None)
-    ]
-    for label, before, measured in STEPS:
-        try:
-            seconds, kib = measure(python, before, measured, options.repeats)
-        except subprocess.CalledProcessError:
-            continue  # e.g. awslambdaric is not installed here
-        rows.append((label, seconds * 1000, kib / 1024))
+    starts: list[float] = []
+    samples: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in STEPS}
+    for _ in range(options.repeats):  # round-robin, so that load from elsewhere hits all alike
+        starts.append(start_up_once(python))
+        for label, before, measured in STEPS:
+            sample = measure_once(python, before, measured)
+            if sample is not None:
+                samples[label].append(sample)
     print("| import | ms | RSS MiB |\n|---|---:|---:|")
-    for label, ms, mib in rows:
-        print(f"| {label} | {ms:.1f} | {'' if mib is None else f'{mib:+.1f}'} |")
+    print(f"| interpreter start (`python -c pass`) | {statistics.median(starts) * 1000:.1f} | |")
+    for label, values in samples.items():
+        if values:
+            ms = statistics.median(v[0] for v in values) * 1000
+            mib = statistics.median(v[1] for v in values) / 1024
+            print(f"| {label} | {ms:.1f} | {mib:+.1f} |")
     return 0
 
 
