@@ -54,6 +54,8 @@ class Figures:
             return None if self.rss_idle is None else self.rss_idle / 1024
         if metric == "rss_warm":
             return None if self.rss_warm is None else self.rss_warm / 1024
+        if metric == "rss_soak":
+            return None if self.rss_soak is None else self.rss_soak / 1024
         if metric == "rss_growth":
             if self.rss_warm is None or self.rss_soak is None:
                 return None
@@ -78,6 +80,7 @@ ROWS = (
     ("big", "1 MiB of output: per invocation, median (ms)", "{:.2f}", True),
     ("rss_idle", "RSS idle after start (MiB)", "{:.1f}", True),
     ("rss_warm", "RSS after warm-up (MiB)", "{:.1f}", True),
+    ("rss_soak", "RSS after the soak (MiB)", "{:.1f}", True),
     ("rss_growth", "RSS growth over the soak (KiB)", "{:+.0f}", False),
 )
 
