@@ -34,7 +34,11 @@ MIB = 1024 * 1024
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.peers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--cold-repeats", type=int, default=15, metavar="N")
     parser.add_argument("--warm-up", type=int, default=100, metavar="N")
     parser.add_argument("--soak", type=int, default=10_000, metavar="N")
