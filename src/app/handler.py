@@ -71,6 +71,6 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
     )
     verdict = build_runner(settings, environ).handle_event(event, invocation)
     if isinstance(verdict, Failure):
-        body = error_document(verdict, invocation.request_id).to_dict()
+        body = error_document(verdict, invocation.request_id).to_dict(encode_json=False)
         raise FAILURES[verdict.error_type](verdict.message, body)
-    return result_document(verdict).to_dict()
+    return result_document(verdict).to_dict(encode_json=False)
