@@ -37,8 +37,11 @@ class Contender:
     argv: tuple[str, ...]
 
 
-def all_contenders(python: str = sys.executable) -> list[Contender]:
-    """The floor, the peer and ours; the standalone build too when it has been built."""
+def all_contenders(python: str = sys.executable, baseline: str | None = None) -> list[Contender]:
+    """The floor, the peer and ours; the standalone build too when it has been built.
+
+    `baseline` is another Python with another build of ours installed, to compare with.
+    """
     contenders = [
         Contender(
             "floor", "floor (http.client + posix_spawn)", (python, str(BENCH_DIR / "floor.py"))
@@ -50,6 +53,9 @@ def all_contenders(python: str = sys.executable) -> list[Contender]:
         ),
         Contender("ours", "ours (python -m)", (python, "-m", "run_command_on_aws_lambda")),
     ]
+    if baseline is not None:
+        argv = (baseline, "-m", "run_command_on_aws_lambda")
+        contenders.append(Contender("baseline", f"baseline ({baseline})", argv))
     if os.access(STANDALONE, os.X_OK):
         contenders.append(Contender("standalone", "ours (standalone build)", (str(STANDALONE),)))
     return contenders

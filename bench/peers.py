@@ -46,6 +46,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--big", type=int, default=60, metavar="N")
     parser.add_argument("--block-big", type=int, default=20, metavar="N")
     parser.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="also run the build of ours installed for PYTHON (to measure a change)",
+    )
+    parser.add_argument(
         "--only",
         metavar="KEY,...",
         help="run only these contenders (floor, peer, ours, standalone)",
@@ -160,7 +165,7 @@ def measure(bench: Bench, contender: Contender, when: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_arguments(argv)
-    contenders = all_contenders()
+    contenders = all_contenders(baseline=options.baseline)
     if options.only:
         keys = options.only.split(",")
         contenders = [c for c in contenders if c.key in keys]
