@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from ..adapters.local import LocalTransport
 from ..adapters.processes import become_child_subreaper
 from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
@@ -92,6 +91,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def run_local(arguments: argparse.Namespace, settings: Settings, environ: Mapping[str, str]) -> int:
     """Serve one event from `--event` or standard input; exit with the command's status."""
+    from ..adapters.local import LocalTransport  # noqa: PLC0415 - uuid loads in local mode only
+
     payload = read_event(arguments.event, sys.stdin.buffer)
     shutdown = ShutdownSignal()
     shutdown.install()

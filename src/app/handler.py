@@ -12,7 +12,7 @@ import os
 import time
 from typing import Any, Protocol
 
-from ..adapters.wire import error_document, result_document
+from ..adapters.documents import error_document, result_document
 from ..domain.environment import TRACE_VARIABLE
 from ..domain.errors import ErrorType, RunCommandError
 from ..domain.invocation import Invocation

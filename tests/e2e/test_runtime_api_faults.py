@@ -211,13 +211,15 @@ def test_an_api_restarting_while_a_command_runs_gets_its_outcome_once(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
     """The keep-alive connection is gone when the command ends: the post opens a new one."""
-    slow = {"program": "sh", "arguments": ["-c", 'sleep 1; echo "$RUN_COMMAND_REQUEST_ID"']}
-    request_id = runtime_api.enqueue(slow)
+    go = tmp_path / "go"
+    wait_for_go = f'while [ ! -e {go} ]; do sleep 0.02; done; echo "$RUN_COMMAND_REQUEST_ID"'
+    request_id = runtime_api.enqueue({"program": "sh", "arguments": ["-c", wait_for_go]})
     with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
         runtime_api.wait_for(lambda: runtime_api.delivered or None)
         runtime_api.stop()
         time.sleep(0.2)  # down for a moment, not a timing assertion
         runtime_api.start()
+        go.touch()  # the command ends only once the API is back, however slow the machine
         runtime_api.outcome(request_id)
         runtime_api.wait_until_polling()
     assert [post.request_id for post in runtime_api.posts] == [request_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,13 @@ def test_one_argument_over_128_kib_is_an_invalid_event_naming_the_limit(
     spec = CommandSpec(program="true", arguments=("x" * 200_000,))
     with pytest.raises(InvalidEvent, match=r"one of them is 200000 bytes, over .* 131072 for each"):
         supervised.run(spec)
+
+
+def test_the_child_gets_sigpipe_and_sigxfsz_back_at_their_defaults(
+    supervised: Supervised,
+) -> None:
+    """Python ignores SIGPIPE; a command (`yes | head`) must not inherit that."""
+    result = supervised.shell("grep SigIgn /proc/self/status")
+    ignored = int(result.output.split()[-1], 16)
+    assert ignored & (1 << (signal.SIGPIPE - 1)) == 0
+    assert ignored & (1 << (signal.SIGXFSZ - 1)) == 0
