@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import math
 import re
@@ -185,6 +184,9 @@ def runtime_environment(environ: Mapping[str, str], region: str) -> dict[str, st
 
 
 def _is_loopback(host: str) -> bool:
+    # Imported here: this module loads with the CLI on every Lambda cold start, --serve or not.
+    import ipaddress  # noqa: PLC0415
+
     if host == "localhost":
         return True
     try:
