@@ -1,8 +1,9 @@
 """Adapter: the process executor. Starts a `CommandSpec` as a child in its own session.
 
 Supervision (`supervision.py`) then forwards the child's stdout and stderr as they come,
-keeping only the last bytes for the result, and stops the whole process group: SIGTERM, a
-grace period, SIGKILL. Whatever the command left behind is stopped the same way once it ends.
+keeping only the last bytes for the result (with any secret values masked), and stops the
+whole process group: SIGTERM, a grace period, SIGKILL. Whatever the command left behind is
+stopped the same way once it ends.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.errors import InvalidEvent
 from ..domain.result import Ending, ExecutionResult
-from .output import enlarge_pipe
 from .programs import Unrunnable, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
@@ -53,7 +53,12 @@ class ProcessExecutor:
         )
 
     def execute(
-        self, spec: CommandSpec, *, environment: Mapping[str, str], stop: StopPlan
+        self,
+        spec: CommandSpec,
+        *,
+        environment: Mapping[str, str],
+        stop: StopPlan,
+        mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult:
         started = self._clock()
         if spec.directory is not None:
@@ -65,6 +70,7 @@ class ProcessExecutor:
             return ExecutionResult(
                 program=spec.program, ending=executable.ending, detail=executable.detail
             )
+        output = self._supervisor.forwarding(mask)
         try:
             process = subprocess.Popen(
                 spec.argv,
@@ -72,16 +78,18 @@ class ProcessExecutor:
                 env=dict(environment),
                 cwd=spec.directory,
                 stdin=subprocess.DEVNULL if spec.input is None else subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=output.child_ends[0],
+                stderr=output.child_ends[1],
                 start_new_session=True,
             )
         except OSError as error:
+            output.close()
             return _unstartable(spec.program, executable, error)
-        for pipe in (process.stdout, process.stderr):
-            assert pipe is not None
-            enlarge_pipe(pipe.fileno())
-        return self._supervisor.supervise(process, spec, stop, started)
+        except BaseException:
+            output.close()
+            raise
+        output.release_child_ends()  # the child has them: its exit is their end
+        return self._supervisor.supervise(process, spec, stop, started, output=output)
 
 
 def _check_directory(directory: str) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
@@ -174,3 +178,50 @@ def read_all(fd: int) -> bytes:
     while chunk := os.read(fd, 1 << 16):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+STRAY = (
+    "setsid sh -c 'echo $$ > {pidfile}; {body}' & "
+    "while [ ! -s {pidfile} ]; do sleep 0.01; done; echo done"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["while :; do echo stray; sleep 0.02; done", "exec sleep 1000"],
+    ids=["writing", "silent"],
+)
+def test_a_process_outside_the_group_holding_stdout_neither_hangs_nor_leaks(
+    supervised: Supervised, tmp_path: Path, body: str
+) -> None:
+    """A daemon that left the group keeps the pipe: the run ends, no thread or fd remains."""
+    pidfile = tmp_path / "stray.pid"
+    threads, fds = threading.active_count(), len(os.listdir("/proc/self/fd"))
+    results: list[ExecutionResult] = []
+    runner = threading.Thread(
+        target=lambda: results.append(supervised.shell(STRAY.format(pidfile=pidfile, body=body)))
+    )
+    runner.start()
+    runner.join(timeout=60)
+    try:
+        assert not runner.is_alive(), "the runtime waits for a process it does not own"
+        assert results[0].returncode == 0
+        assert threading.active_count() == threads
+        assert len(os.listdir("/proc/self/fd")) == fds
+        assert b"done\n" in supervised.forwarded()[0]
+    finally:
+        stop_process(int(pidfile.read_text()))
+        runner.join()
+
+
+def stop_process(pid: int) -> None:
+    """SIGKILL `pid` and wait until it is gone (or a zombie, which its new parent reaps)."""
+    os.kill(pid, signal.SIGKILL)
+    stat = Path(f"/proc/{pid}/stat")
+    while stat.exists():
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.01)
