@@ -4,8 +4,9 @@ The thread reads a stream again and again while it has bytes, and waits (epoll) 
 every stream is empty: a chatty child costs neither a wakeup of the supervision loop nor a
 wait per read, and the thread runs in parallel with that loop (the GIL is released in every
 system call). When it wakes up, it serves the streams in the order epoll reports them ready
-(first come, first served), so that the kept output reads in the order it was printed. For
-that order to hold from the first byte, the pipes are watched before the child starts.
+(first come, first served), so that the kept output reads in the order it was printed (for
+that, the pipes are watched before the child starts); while one stream floods, epoll is
+asked about the others every BURST reads.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from ..domain.masking import Masker
 from .output import Moved, OutputStream, Tail, enlarge_pipe
 
-PEEK_EVERY = 16  # once a stream floods, epoll is asked every this many reads, not every read
+BURST = 16  # reads of one stream in a row, at most, before epoll is asked about the others
 
 
 class StopSwitch:
@@ -127,22 +128,15 @@ class Forwarding:
             self._error = error
 
     def _forward(self) -> None:
-        busy: list[OutputStream] = []  # the streams that had bytes at their last read, in order
-        streak = 0  # rounds since every stream was empty
+        busy: list[OutputStream] = []  # the streams that may have bytes, in arrival order
         stop = self._stop
         while self._streams:
             if stop.until is not None and self._clock() >= stop.until:
                 return
-            if not busy:
-                streak = 0
             if not self._wait(busy):
                 return
-            streak += 1
-            # epoll is asked before each read, for the order, until a stream floods: then the
-            # order within the tail matters little, and reads come PEEK_EVERY at a time.
-            reads = 1 if streak < PEEK_EVERY else PEEK_EVERY
             for stream in tuple(busy):
-                moved = stream.move(reads)
+                moved = stream.move(BURST)
                 if moved is not Moved.BYTES:
                     busy.remove(stream)
                 if moved is Moved.END:

@@ -85,10 +85,11 @@ class OutputStream:
         self._sink = sink
         self._tail = tail
         self._masker = masker
+        self._masking = masker.active
         self._buffers = (bytearray(READ_CHUNK), bytearray(READ_CHUNK))
         self._views = tuple(memoryview(buffer) for buffer in self._buffers)
         self._turn = 0
-        self._splicing = not masker.active and _takes_splice(sink)
+        self._splicing = not self._masking and _takes_splice(sink)
         self._broken = False
         self._pending = array.array("i", [0])
         os.set_blocking(source, False)
@@ -108,7 +109,7 @@ class OutputStream:
                 return Moved.END
             self._turn = 1 - turn
             data = self._views[turn][:count]
-            if self._masker.active:
+            if self._masking:
                 self._emit(self._masker.feed(data))
                 continue
             try:

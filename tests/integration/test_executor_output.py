@@ -19,6 +19,7 @@ from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, ExecutionResult
 from tests.integration.conftest import Supervised
+from tests.processes import in_session
 
 
 def test_a_partial_line_is_forwarded_before_the_child_exits(
@@ -210,18 +211,12 @@ def test_a_process_outside_the_group_holding_stdout_neither_hangs_nor_leaks(
         assert len(os.listdir("/proc/self/fd")) == fds
         assert b"done\n" in supervised.forwarded()[0]
     finally:
-        stop_process(int(pidfile.read_text()))
+        stop_session(int(pidfile.read_text()))
         runner.join()
 
 
-def stop_process(pid: int) -> None:
-    """SIGKILL `pid` and wait until it is gone (or a zombie, which its new parent reaps)."""
-    os.kill(pid, signal.SIGKILL)
-    stat = Path(f"/proc/{pid}/stat")
-    while stat.exists():
-        try:
-            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return
-        except (OSError, IndexError):
-            return
+def stop_session(leader: int) -> None:
+    """SIGKILL the session `leader` leads and wait until only zombies (its new parent's) remain."""
+    os.killpg(leader, signal.SIGKILL)
+    while any(not entry.endswith(":Z") for entry in in_session(leader)):
         time.sleep(0.01)
