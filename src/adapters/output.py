@@ -96,19 +96,20 @@ class OutputStream:
 
     def move(self, reads: int = 1) -> Moved:
         """Forward what the pipe holds, in up to `reads` reads (the hot loop: kept flat)."""
+        source, buffers, views, keep = self.source, self._buffers, self._views, self._tail.keep
         for _ in range(reads):
             if self._splicing:
                 self._splice_all_but_tail()
             turn = self._turn
             try:
-                count = os.readv(self.source, [self._buffers[turn]])
+                count = os.readv(source, [buffers[turn]])
             except BlockingIOError:
                 return Moved.NOTHING
             if not count:
                 self.close()
                 return Moved.END
             self._turn = 1 - turn
-            data = self._views[turn][:count]
+            data = views[turn][:count]
             if self._masking:
                 self._emit(self._masker.feed(data))
                 continue
@@ -118,7 +119,7 @@ class OutputStream:
                 written = 0
             if written < count:
                 self._write(data[written:])
-            self._tail.keep(data)
+            keep(data)
         return Moved.BYTES
 
     def close(self) -> None:
