@@ -128,27 +128,24 @@ class Forwarding:
             self._error = error
 
     def _forward(self) -> None:
+        """Until the pipes end, or are empty after a stop (the hot loop: kept flat)."""
         busy: list[OutputStream] = []  # the streams that may have bytes, in arrival order
-        stop = self._stop
-        while self._streams:
+        stop, epoll, streams = self._stop, self._epoll, self._streams
+        while streams:
             if stop.until is not None and self._clock() >= stop.until:
                 return
-            if not self._wait(busy):
+            # Wait only when no stream is busy and no stop was asked for; the order epoll
+            # reports the pipes ready in is the order their bytes arrived in.
+            for fd, _ in epoll.poll(0 if busy or stop.until is not None else -1):
+                stream = streams.get(fd)
+                if stream is not None and stream not in busy:
+                    busy.append(stream)
+            if not busy and stop.until is not None:
                 return
             for stream in tuple(busy):
                 moved = stream.move(BURST)
                 if moved is not Moved.BYTES:
                     busy.remove(stream)
                 if moved is Moved.END:
-                    self._epoll.unregister(stream.source)
-                    del self._streams[stream.source]
-
-    def _wait(self, busy: list[OutputStream]) -> bool:
-        """Add the streams that have bytes to `busy`, in the order they got them; wait for one
-        only when none is busy and no stop was asked for. False once stopped and all empty."""
-        waiting = not busy and self._stop.until is None
-        for fd, _ in self._epoll.poll(-1 if waiting else 0):
-            stream = self._streams.get(fd)
-            if stream is not None and stream not in busy:
-                busy.append(stream)
-        return bool(busy) or self._stop.until is None
+                    epoll.unregister(stream.source)
+                    del streams[stream.source]
