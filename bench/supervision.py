@@ -1,7 +1,7 @@
-"""Benchmark: output throughput against `cat`, the runtime's peak memory, port-ready latency.
+"""Benchmark: output throughput against `cat`, masking's cost, peak memory, port-ready latency.
 
 Run from the project's root with the venv's Python: `.venv/bin/python -m bench.supervision`.
-Prints one table of figures measured in this run (about 15 seconds). Figures, not assertions.
+Prints one table of figures measured in this run (about 30 seconds). Figures, not assertions.
 """
 
 from __future__ import annotations
@@ -50,6 +50,19 @@ def large_writes(size: int) -> list[str]:
     return ["dd", "if=/dev/zero", "bs=64K", f"count={size // (64 * 1024)}", "status=none"]
 
 
+def log_lines(size: int) -> list[str]:
+    """A child writing `size` bytes of log-like text lines, in 64 KiB writes."""
+    return [sys.executable, "-c", LOG_WRITER, str(size)]
+
+
+LOG_WRITER = """
+import os, sys
+line = b"2026-11-28T12:00:00Z INFO migrating table users: batch 1234 of 5678 done\\n"
+block = (line * (65536 // len(line) + 1))[:65536]
+for _ in range(int(sys.argv[1]) // len(block)):
+    os.write(1, block)
+"""
+SECRET = b"pw-Xk29dLq0PzR7mN3vB8w"  # a value to mask that never occurs in the output
 WRITERS = {"4 KiB writes (head -c)": small_writes, "64 KiB writes (dd bs=64K)": large_writes}
 PATHS = ("cat", "executor", "script")
 
@@ -81,7 +94,7 @@ def through_console_script(writer: Writer, size: int) -> Run:
     return Run(time.perf_counter() - started, usage.ru_maxrss)
 
 
-def through_executor(writer: Writer, size: int) -> Run:
+def through_executor(writer: Writer, size: int, mask: tuple[bytes, ...] = ()) -> Run:
     """Only the forwarding path: a ProcessExecutor in this process, stdout to /dev/null."""
     program, *arguments = writer(size)
     spec = CommandSpec(program=program, arguments=tuple(arguments))
@@ -89,7 +102,7 @@ def through_executor(writer: Writer, size: int) -> Run:
     try:
         executor = ProcessExecutor(stdout=sink, stderr=sink)
         cpu, started = time.process_time(), time.perf_counter()
-        executor.execute(spec, environment=dict(os.environ), stop=StopPlan())
+        executor.execute(spec, environment=dict(os.environ), stop=StopPlan(), mask=mask)
         return Run(time.perf_counter() - started, cpu_seconds=time.process_time() - cpu)
     finally:
         os.close(sink)
@@ -117,6 +130,27 @@ def interleaved(writer: Writer, size: int) -> dict[str, list[Run]]:
         for path in PATHS:
             runs[path].append(MEASURES[path](writer, size))
     return runs
+
+
+def masking_cost(size: int) -> tuple[list[Run], list[Run]]:
+    """Log lines through the executor, unmasked and masked, ROUNDS times interleaved."""
+    plain, masked = [], []
+    for _ in range(ROUNDS):
+        plain.append(through_executor(log_lines, size))
+        masked.append(through_executor(log_lines, size, mask=(SECRET,)))
+    return plain, masked
+
+
+def print_masking_cost(size: int) -> None:
+    print(f"Masking: {size // MIB} MiB of log lines, ProcessExecutor (median of {ROUNDS})")
+    names = ("no value to mask", "one value to mask")
+    for name, runs in zip(names, masking_cost(size), strict=True):
+        seconds = median_seconds(runs)
+        cpu_per_gib = statistics.median(run.cpu_seconds for run in runs) * GIB / size
+        print(
+            f"  {name:<18} {size / seconds / 1e9:.2f} GB/s, "
+            f"CPU time of the forwarding {cpu_per_gib * 1000:.0f} ms per GiB"
+        )
 
 
 def median_seconds(runs: list[Run]) -> float:
@@ -184,6 +218,7 @@ def main() -> None:
         f"  (the console script's own start-up, running a command that prints nothing: "
         f"{startup * 1000:.0f} ms)"
     )
+    print_masking_cost(256 * MIB)
     large = max(run.peak_rss_kib for runs in all_runs.values() for run in runs["script"])
     small = max(through_console_script(large_writes, 64 * MIB).peak_rss_kib for _ in range(3))
     print("Peak RSS of the console script (goal < 40 MB, independent of the output size)")

@@ -1,8 +1,9 @@
 """Adapter: the process executor. Starts a `CommandSpec` as a child in its own session.
 
 Supervision (`supervision.py`) then forwards the child's stdout and stderr as they come,
-keeping only the last bytes for the result, and stops the whole process group: SIGTERM, a
-grace period, SIGKILL. Whatever the command left behind is stopped the same way once it ends.
+keeping only the last bytes for the result (with any secret values masked), and stops the
+whole process group: SIGTERM, a grace period, SIGKILL. Whatever the command left behind is
+stopped the same way once it ends.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.errors import InvalidEvent
 from ..domain.result import Ending, ExecutionResult
-from .output import enlarge_pipe
 from .programs import Unrunnable, allowed_file, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
@@ -60,7 +60,12 @@ class ProcessExecutor:
         )
 
     def execute(
-        self, spec: CommandSpec, *, environment: Mapping[str, str], stop: StopPlan
+        self,
+        spec: CommandSpec,
+        *,
+        environment: Mapping[str, str],
+        stop: StopPlan,
+        mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult:
         started = self._clock()
         if spec.directory is not None:
@@ -79,6 +84,7 @@ class ProcessExecutor:
                     program=spec.program, ending=Ending.NOT_ALLOWED, detail=detail
                 )
             executable = os.path.realpath(executable)  # the file compared is the file run
+        output = self._supervisor.forwarding(mask)
         try:
             process = subprocess.Popen(
                 spec.argv,
@@ -86,18 +92,20 @@ class ProcessExecutor:
                 env=dict(environment),
                 cwd=spec.directory,
                 stdin=subprocess.DEVNULL if spec.input is None else subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=output.child_ends[0],
+                stderr=output.child_ends[1],
                 start_new_session=True,
             )
         except OSError as error:
+            output.close()
             if error.errno == errno.E2BIG:
                 raise InvalidEvent(_too_large(spec, environment)) from None
             return _unstartable(spec.program, executable, error)
-        for pipe in (process.stdout, process.stderr):
-            assert pipe is not None
-            enlarge_pipe(pipe.fileno())
-        return self._supervisor.supervise(process, spec, stop, started)
+        except BaseException:
+            output.close()
+            raise
+        output.release_child_ends()  # the child has them: its exit is their end
+        return self._supervisor.supervise(process, spec, stop, started, output=output)
 
 
 def _check_directory(directory: str) -> None:

@@ -1,7 +1,8 @@
 """Adapter: supervise one started child until it and everything it left behind are gone.
 
-One selector loop waits on the child's pipes (forwarding output), its stdin (feeding input),
-a pidfd (its exit), the shutdown signal's fd, and the clock (timeout, grace, port polls).
+One selector loop waits on a pidfd (the child's exit), its stdin (feeding input), the shutdown
+signal's fd, and the clock (timeout, grace, port polls). Its stdout and stderr are forwarded by
+a thread of its own (`forwarding.py`), so that a chatty child never wakes this loop.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.result import Ending, ExecutionResult
 from .feeding import InputFeeder
-from .output import OutputPump
+from .forwarding import Forwarding
 from .ports import PortProbe
 from .processes import ProcessGroup
 from .shutdown import ShutdownSignal
@@ -45,10 +46,28 @@ class Supervisor:
     clock: Callable[[], float]
 
     def supervise(
-        self, process: subprocess.Popen[bytes], spec: CommandSpec, stop: StopPlan, started: float
+        self,
+        process: subprocess.Popen[bytes],
+        spec: CommandSpec,
+        stop: StopPlan,
+        started: float,
+        *,
+        output: Forwarding,
     ) -> ExecutionResult:
-        """Run the loop for `process` (started at `started`) and say how it ended."""
-        return _Run(self, process, spec, stop, started).supervise()
+        """Run the loop for `process` (started at `started`) and say how it ended.
+
+        `output` is what `forwarding` gave for its stdout and stderr; it is closed here.
+        """
+        try:
+            run = _Run(self, process, spec, stop, started, output=output)
+        except BaseException:
+            output.close()
+            raise
+        return run.supervise()
+
+    def forwarding(self, mask: tuple[bytes, ...]) -> Forwarding:
+        """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`."""
+        return Forwarding([self.stdout, self.stderr], mask=mask, clock=self.clock)
 
 
 class _Run:
@@ -61,6 +80,8 @@ class _Run:
         spec: CommandSpec,
         stop: StopPlan,
         started: float,
+        *,
+        output: Forwarding,
     ) -> None:
         self.process = process
         self.spec = spec
@@ -68,7 +89,7 @@ class _Run:
         self.started = started
         self.clock = supervisor.clock
         self.group = ProcessGroup(process.pid, reap_orphans=supervisor.reap_orphans)
-        self.pump = OutputPump()
+        self.output = output
         self.probe = PortProbe(spec.ports)
         self.feeder: InputFeeder | None = None
         self.ending: Ending | None = None
@@ -80,11 +101,7 @@ class _Run:
         self._register(supervisor)
 
     def _register(self, supervisor: Supervisor) -> None:
-        assert self.process.stdout is not None
-        assert self.process.stderr is not None
         self.selector.register(self.pidfd, selectors.EVENT_READ, _EXIT)
-        self.selector.register(self.process.stdout, selectors.EVENT_READ, supervisor.stdout)
-        self.selector.register(self.process.stderr, selectors.EVENT_READ, supervisor.stderr)
         if supervisor.shutdown is not None:
             self.selector.register(supervisor.shutdown.fileno(), selectors.EVENT_READ, _SHUTDOWN)
         if self.process.stdin is not None:
@@ -93,9 +110,10 @@ class _Run:
 
     def supervise(self) -> ExecutionResult:
         try:
+            self.output.start()
             self._wait_for_exit()
             self._stop_leftovers()
-            self._drain()
+            self.output.finish(DRAIN_LIMIT)
         finally:
             self._close()
         return ExecutionResult(
@@ -104,8 +122,8 @@ class _Run:
             returncode=self.process.returncode,
             port=self.port,
             duration_ms=round((self.clock() - self.started) * 1000),
-            output=self.pump.tail,
-            output_truncated=self.pump.truncated,
+            output=self.output.tail.data,
+            output_truncated=self.output.tail.truncated,
         )
 
     def _wait_for_exit(self) -> None:
@@ -152,8 +170,6 @@ class _Run:
             self._on_shutdown(self.clock())
         elif key.data == _STDIN:
             self._feed_stdin()
-        elif not self.pump.forward(key.fd, key.data):
-            self.selector.unregister(key.fileobj)
 
     def _on_shutdown(self, now: float) -> None:
         if self.ending is None and self.process.returncode is None:
@@ -196,28 +212,18 @@ class _Run:
             )
 
     def _handle_events_until(self, moment: float) -> None:
-        """Forward output (and notice a shutdown) until `moment`, however much flows."""
+        """Feed input (and notice a shutdown) until `moment`."""
         while (left := moment - self.clock()) > 0:
             for key, _ in self.selector.select(left):
                 self._dispatch(key)
 
-    def _drain(self) -> None:
-        """Forward what is still in the pipes, but not what a stray process keeps writing."""
-        until = self.clock() + DRAIN_LIMIT
-        while self.clock() < until:
-            events = self.selector.select(0)
-            if not events:
-                return
-            for key, _ in events:
-                self._dispatch(key)
-
     def _close(self) -> None:
+        self.output.close()
         self.selector.close()
         os.close(self.pidfd)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None and not stream.closed:
-                with contextlib.suppress(OSError):
-                    stream.close()
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         if self.process.returncode is None:  # only after an exception in the loop itself
             self.group.kill()
             self.process.wait()

@@ -15,6 +15,7 @@ from ..domain.environment import child_environment
 from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed
 from ..domain.event import command_from_event
 from ..domain.invocation import Invocation
+from ..domain.masking import secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
 from ..domain.protocols import Executor, Transport
 from ..domain.result import Ending
@@ -77,7 +78,10 @@ class CommandRunner:
         )
         shown = describe_command(spec.program, spec.arguments, hide=self._settings.hide_arguments)
         log.info("Running %s.", shown)
-        verdict = judge(self._executor.execute(spec, environment=environment, stop=stop))
+        # The event's variables only: the runtime's own configuration is not in spec.environment.
+        mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
+        result = self._executor.execute(spec, environment=environment, stop=stop, mask=mask)
+        verdict = judge(result)
         _log_verdict(verdict)
         return verdict
 

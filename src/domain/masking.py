@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 MASK = b"***"
@@ -30,25 +29,23 @@ class Masker:
     """Replaces each secret value with `***` in a byte stream fed in arbitrary chunks.
 
     Holds back at most the longest value's length minus one byte: only what could still be
-    the start of a secret. Feed every chunk through `feed`, then `flush` at the end.
+    the start of a secret. Feed every chunk through `feed`, then `flush` at the end. Where
+    values overlap, the leftmost wins, and the longest of those starting there.
     """
 
     def __init__(self, values: Iterable[bytes]) -> None:
         self._values = tuple(sorted({v for v in values if v}, key=len, reverse=True))
-        self._pattern = re.compile(b"|".join(re.escape(v) for v in self._values))
-        self._prefixes = {v[:n] for v in self._values for n in range(1, len(v))}
-        self._longest_prefix = max((len(v) - 1 for v in self._values), default=0)
         self._held = b""
 
     @property
     def active(self) -> bool:
         return bool(self._values)
 
-    def feed(self, chunk: bytes) -> bytes:
+    def feed(self, chunk: bytes | memoryview) -> bytes:
         """Mask `chunk` (after what was held back) and return what is safe to emit now."""
         if not self._values:
-            return chunk
-        data = self._pattern.sub(MASK, self._held + chunk)
+            return bytes(chunk)
+        data = self._mask(self._held + chunk)
         keep = self._pending_prefix(data)
         self._held = data[len(data) - keep :] if keep else b""
         return data[: len(data) - keep]
@@ -58,8 +55,36 @@ class Masker:
         held, self._held = self._held, b""
         return held
 
+    def _mask(self, data: bytes) -> bytes:
+        # bytes.find per value, not one regular expression of alternatives: that one is
+        # tried at every position, some 20 times slower.
+        found = [data.find(value) for value in self._values]
+        if max(found) < 0:
+            return data
+        pieces: list[bytes] = []
+        position = 0
+        while True:
+            starts = [(at, index) for index, at in enumerate(found) if at >= 0]
+            if not starts:
+                break
+            at, index = min(starts)  # leftmost; then the lowest index, the longest value
+            pieces += (data[position:at], MASK)
+            position = at + len(self._values[index])
+            found = [
+                data.find(value, position) if 0 <= found[i] < position else found[i]
+                for i, value in enumerate(self._values)
+            ]
+        pieces.append(data[position:])
+        return b"".join(pieces)
+
     def _pending_prefix(self, data: bytes) -> int:
-        for size in range(min(self._longest_prefix, len(data)), 0, -1):
-            if data[-size:] in self._prefixes:
-                return size
-        return 0
+        """The length of the longest end of `data` that is the start of a value (not all of it)."""
+        longest = 0
+        for value in self._values:
+            start = max(len(data) - len(value) + 1, 0)  # the earliest start is the longest end
+            while 0 <= (start := data.find(value[:1], start)) < len(data) - longest:
+                if value.startswith(data[start:]):
+                    longest = len(data) - start
+                    break
+                start += 1
+        return longest

@@ -29,11 +29,18 @@ class Executor(Protocol):
     """Runs one command to its end and says how it ended; never raises for the command's faults.
 
     `environment` is the child's complete environment. `stop` says when to stop the command.
-    A missing program is an `ExecutionResult` with `Ending.NOT_FOUND`, not an exception;
-    `InvalidEvent` is raised for what the event got wrong that only the system can tell
-    (a `directory` that does not exist).
+    Each value in `mask` (secrets, as bytes) is replaced with `***` wherever it appears in the
+    child's output, both as it is forwarded and in the result's `output`; with no values, the
+    output passes unchanged. A missing program is an `ExecutionResult` with `Ending.NOT_FOUND`,
+    not an exception; `InvalidEvent` is raised for what the event got wrong that only the
+    system can tell (a `directory` that does not exist).
     """
 
     def execute(
-        self, spec: CommandSpec, *, environment: Mapping[str, str], stop: StopPlan
+        self,
+        spec: CommandSpec,
+        *,
+        environment: Mapping[str, str],
+        stop: StopPlan,
+        mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult: ...

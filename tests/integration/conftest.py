@@ -42,21 +42,31 @@ class Supervised:
         return {**os.environ, MARK: self.mark}
 
     def run(
-        self, spec: CommandSpec, *, grace: float = 5.0, stop: StopPlan | None = None
+        self,
+        spec: CommandSpec,
+        *,
+        grace: float = 5.0,
+        stop: StopPlan | None = None,
+        mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult:
         executor = ProcessExecutor(
             stdout=self.stdout, stderr=self.stderr, search_path=os.environ.get("PATH")
         )
         if stop is None:
             stop = StopPlan.plan(now=time.monotonic(), grace=grace, timeout=spec.timeout)
-        return executor.execute(spec, environment=self.environment, stop=stop)
+        return executor.execute(spec, environment=self.environment, stop=stop, mask=mask)
 
     def shell(
-        self, script: str, *, timeout: float | None = None, grace: float = 5.0
+        self,
+        script: str,
+        *,
+        timeout: float | None = None,
+        grace: float = 5.0,
+        mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult:
         """Run `sh -c script`."""
         spec = CommandSpec(program="sh", arguments=("-c", script), timeout=timeout)
-        return self.run(spec, grace=grace)
+        return self.run(spec, grace=grace, mask=mask)
 
     def forwarded(self) -> tuple[bytes, bytes]:
         """What reached the runtime's stdout and stderr so far."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, Ending, ExecutionResult
 from tests.integration.conftest import Supervised
+from tests.processes import in_session
 
 
 def test_a_partial_line_is_forwarded_before_the_child_exits(
@@ -186,3 +189,44 @@ def read_all(fd: int) -> bytes:
     while chunk := os.read(fd, 1 << 16):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+STRAY = (
+    "setsid sh -c 'echo $$ > {pidfile}; {body}' & "
+    "while [ ! -s {pidfile} ]; do sleep 0.01; done; echo done"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["while :; do echo stray; sleep 0.02; done", "exec sleep 1000"],
+    ids=["writing", "silent"],
+)
+def test_a_process_outside_the_group_holding_stdout_neither_hangs_nor_leaks(
+    supervised: Supervised, tmp_path: Path, body: str
+) -> None:
+    """A daemon that left the group keeps the pipe: the run ends, no thread or fd remains."""
+    pidfile = tmp_path / "stray.pid"
+    threads, fds = threading.active_count(), len(os.listdir("/proc/self/fd"))
+    results: list[ExecutionResult] = []
+    runner = threading.Thread(
+        target=lambda: results.append(supervised.shell(STRAY.format(pidfile=pidfile, body=body)))
+    )
+    runner.start()
+    runner.join(timeout=60)
+    try:
+        assert not runner.is_alive(), "the runtime waits for a process it does not own"
+        assert results[0].returncode == 0
+        assert threading.active_count() == threads
+        assert len(os.listdir("/proc/self/fd")) == fds
+        assert b"done\n" in supervised.forwarded()[0]
+    finally:
+        stop_session(int(pidfile.read_text()))
+        runner.join()
+
+
+def stop_session(leader: int) -> None:
+    """SIGKILL the session `leader` leads and wait until only zombies (its new parent's) remain."""
+    os.killpg(leader, signal.SIGKILL)
+    while any(not entry.endswith(":Z") for entry in in_session(leader)):
+        time.sleep(0.01)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,3 +79,19 @@ def test_any_cut_of_the_stream_masks_the_same_as_one_read(
     masked = feed_all(Masker([secret]), chunks)
     assert masked == feed_all(Masker([secret]), [stream])
     assert secret not in masked
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.binary(min_size=1, max_size=6).filter(lambda v: b"*" not in v), min_size=1, max_size=4
+    ),
+    stream=st.binary(max_size=80),
+)
+def test_several_values_are_masked_leftmost_first_and_longest_first(
+    values: list[bytes], stream: bytes
+) -> None:
+    """Overlapping values: the one starting first wins, and of those the longest."""
+    longest_first = sorted(set(values), key=len, reverse=True)
+    expected = re.sub(b"|".join(re.escape(v) for v in longest_first), b"***", stream)
+    assert feed_all(Masker(values), [stream]) == expected
