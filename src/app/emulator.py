@@ -116,6 +116,7 @@ class Emulator:
         self._log.begin()
         self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
+        cold = sandbox.exchange.init_seconds is None
         outcome = sandbox.exchange.run(self._event(request_id, request))
         sandbox.process.drain()
         if not isinstance(outcome, Answered):
@@ -123,7 +124,8 @@ class Emulator:
         body, lines = conclude(outcome, request_id)
         for line in lines:
             self._log.line(line)
-        self._report(request_id, started, outcome)
+        init = sandbox.exchange.init_seconds if cold else None
+        self._report(request_id, time.monotonic() - started, outcome, init)
         failed = not isinstance(outcome, Answered) or outcome.error_type is not None
         return InvokeResult(body=body, function_error=failed, log=self._log.tail())
 
@@ -160,12 +162,16 @@ class Emulator:
             client_context=request.client_context,
         )
 
-    def _report(self, request_id: str, started: float, outcome: Outcome) -> None:
-        milliseconds = (time.monotonic() - started) * 1000
-        status = "\tStatus: timeout" if isinstance(outcome, TimedOut) else ""
+    def _report(
+        self, request_id: str, seconds: float, outcome: Outcome, init: float | None
+    ) -> None:
+        """Lambda's END and REPORT lines; a cold start's init time is reported apart."""
+        milliseconds = max(seconds - (init or 0), 0) * 1000
+        extra = f"\tInit Duration: {init * 1000:.2f} ms" if init is not None else ""
+        if isinstance(outcome, TimedOut):
+            extra += "\tStatus: timeout"
         self._log.line(f"END RequestId: {request_id}")
         self._log.line(
             f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\t"
-            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB"
-            + status
+            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB" + extra
         )

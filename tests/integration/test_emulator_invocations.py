@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -22,7 +23,7 @@ INVOCATIONS = "/2015-03-31/functions/function/invocations"
 
 
 def test_a_response_comes_back_with_the_invocations_log_tail(start_emulator: StartEmulator) -> None:
-    """200, no FunctionError, the body as posted; the tail has START, the output, END, REPORT."""
+    """200, no FunctionError, the body as posted; the tail: START, the output, END, REPORT."""
     emulator = start_emulator()
     invoked = invoke_with_boto3(emulator.client, {"print": "hello from it"})
     assert (invoked.status, invoked.function_error) == (200, None)
@@ -33,6 +34,9 @@ def test_a_response_comes_back_with_the_invocations_log_tail(start_emulator: Sta
     assert lines[-2].startswith("END RequestId: ")
     assert lines[-1].startswith("REPORT RequestId: ")
     assert "hello from it" in emulator.output.text()
+    assert "\tInit Duration: " in lines[-1]  # the first invocation was a cold start
+    warm = invoke_with_boto3(emulator.client, {})
+    assert "Init Duration" not in warm.log
 
 
 def test_the_runtime_gets_lambdas_headers_for_each_invocation(
@@ -210,6 +214,23 @@ def test_asynchronous_invocations_run_one_at_a_time_in_order(
     output = emulator.output.text()
     positions = [output.index(f"\n{text}\n") for text in ("n1", "n2", "n3", "last")]
     assert positions == sorted(positions)
+
+
+def test_concurrent_invocations_each_get_their_own_result(start_emulator: StartEmulator) -> None:
+    """Callers that invoke at once wait their turn, and no one gets another's answer."""
+    emulator = start_emulator()
+    results: dict[int, object] = {}
+
+    def invoke(number: int) -> None:
+        results[number] = invoke_with_boto3(emulator.client, {"number": number}).body
+
+    threads = [threading.Thread(target=invoke, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert results == {number: {"number": number} for number in range(6)}
+    assert emulator.output.text().count("START RequestId") == 6
 
 
 def test_requests_from_web_pages_are_refused(start_emulator: StartEmulator) -> None:

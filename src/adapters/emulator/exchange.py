@@ -71,6 +71,9 @@ class Exchange:
         self._exit_status: int | None = None
         self._extensions: dict[str, bool] = {}
         self._closed = False
+        self._created = clock()
+        self.init_seconds: float | None = None
+        """How long the runtime took to ask for its first event; None until it has."""
 
     # The invoker's side.
 
@@ -124,6 +127,8 @@ class Exchange:
                 raise ContractError(
                     403, "InvalidStateTransition", "The current event is not answered."
                 )
+            if not self._next_called:
+                self.init_seconds = self._clock() - self._created
             self._next_called = True
             self._changed.notify_all()
             while not self._closed and (self._pending is None or not self._extensions_ready()):
