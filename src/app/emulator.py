@@ -91,11 +91,9 @@ class Emulator:
         return job
 
     def _work(self) -> None:
+        # `close` queues None after every job submitted before it: each gets an answer.
         while (job := self._jobs.get()) is not None:
             job.finish(self._run_safely(job.request))
-        while not self._jobs.empty():
-            if (job := self._jobs.get()) is not None:
-                job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
 
     def _run_safely(self, request: InvokeRequest) -> InvokeResult:
         try:

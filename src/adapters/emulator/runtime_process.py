@@ -53,10 +53,6 @@ class RuntimeProcess:
     def pid(self) -> int:
         return self._process.pid
 
-    @property
-    def returncode(self) -> int | None:
-        return self._process.returncode
-
     def drain(self) -> None:
         """Read all the output written so far (before an answer was posted, say) into the log."""
         with self._reading:
