@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
+import os
 import re
 import signal
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -196,12 +197,19 @@ def _is_loopback(host: str) -> bool:
 
 
 def _wait_for_stop_signal() -> None:
-    stop = threading.Event()
+    """Block until SIGINT or SIGTERM.
+
+    The handler only writes a byte to a pipe: it takes no lock, so it cannot deadlock with
+    the code it interrupts (an `Event.set()` in a handler can, if the signal lands while the
+    main thread holds that Event's lock).
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
 
     def handle(number: int, frame: FrameType | None) -> None:
-        stop.set()
+        with contextlib.suppress(BlockingIOError):
+            os.write(write_end, b"\0")
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, handle)
-    while not stop.wait(0.5):
-        pass
+    os.read(read_end, 1)

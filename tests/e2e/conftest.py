@@ -26,8 +26,8 @@ class Served:
     client: LambdaClient
     """A boto3 Lambda client for `endpoint`, closed after the test."""
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, number: int = signal.SIGTERM) -> int:
+        self.process.send_signal(number)
         return self.process.wait(60)
 
 

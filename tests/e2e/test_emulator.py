@@ -10,6 +10,7 @@ import base64
 import http.client
 import json
 import os
+import signal
 import time
 import urllib.parse
 from pathlib import Path
@@ -168,11 +169,15 @@ def test_sigterm_stops_the_emulator_and_its_runtime(serve: Serve, tmp_path: Path
     assert not _running("sleep\x00600\x00")
 
 
-def test_the_emulator_stops_on_sigterm_with_status_0(serve: Serve) -> None:
-    """Ctrl-C or SIGTERM ends `--serve` cleanly, even before any invocation."""
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_the_emulator_stops_on_ctrl_c_or_sigterm_with_status_0(serve: Serve, number: int) -> None:
+    """Ctrl-C or SIGTERM ends `--serve` cleanly, whether it served anything or not."""
     served = serve()
-    assert served.stop() == 0
+    assert served.stop(number) == 0
     assert "Stopping." in served.stderr.read_text()
+    warm = serve()
+    invoke_with_boto3(warm.client, sh("echo warm"))
+    assert warm.stop(number) == 0
 
 
 def test_an_address_that_is_not_loopback_needs_allow_remote(console_script: str) -> None:
