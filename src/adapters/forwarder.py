@@ -45,6 +45,7 @@ class Loop:
         self._owners: dict[int, Job] = {}  # source fd -> its job
         self._streams: dict[int, OutputStream] = {}
         self._stopping: list[Job] = []
+        self.pid = os.getpid()  # the thread exists in this process only
         self._lock = threading.Lock()  # for `alive`, `_closed` and the registrations of jobs
         self.alive = True
         self._closed = False
@@ -82,6 +83,13 @@ class Loop:
         self._wake()
         if threading.current_thread() is not self._thread:
             self._thread.join()
+
+    def abandon(self) -> None:
+        """In a forked child: close this process's copies of the loop's fds, nothing more."""
+        self.alive, self._closed = False, True
+        self._epoll.close()
+        os.close(self._wake_read)
+        os.close(self._wake_write)
 
     def _wake(self) -> None:
         with self._lock, contextlib.suppress(BlockingIOError):  # full: a wakeup is pending

@@ -29,16 +29,25 @@ class Forwarder:
 
     def forwarding(self, sinks: list[int], *, mask: tuple[bytes, ...]) -> Forwarding:
         """Pipes for a child's streams, to start it with, forwarded to `sinks` from now on."""
+        if self._loop is not None and self._loop.pid != os.getpid():
+            self._abandon()  # a forked child: the thread is the parent's, and so is the epoll
         if self._loop is None or not self._loop.alive:  # first use, or the thread failed
             self.close()
             self._loop = Loop(self._clock)
             self._shut = weakref.finalize(self, self._loop.shut)
+            self._shut.atexit = False  # a daemon thread: nothing to end at the exit
         return Forwarding(self._loop, sinks, mask=mask, clock=self._clock)
 
     def close(self) -> None:
         """End the thread (if any) and release what it used; a later command starts another."""
         if self._shut is not None:
             self._shut()
+        self._loop = self._shut = None
+
+    def _abandon(self) -> None:
+        if self._shut is not None and self._loop is not None:
+            self._shut.detach()
+            self._loop.abandon()
         self._loop = self._shut = None
 
 

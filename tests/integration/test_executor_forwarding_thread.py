@@ -70,3 +70,26 @@ def test_a_second_command_starts_while_the_first_still_prints(supervised: Superv
     assert result.output == b"second\n"
     assert outputs == [b"first\nagain\n"]
     assert sorted(supervised.forwarded()[0].splitlines()) == [b"again", b"first", b"second"]
+
+
+def test_a_forked_child_runs_commands_on_the_executor_it_inherited(
+    supervised: Supervised,
+) -> None:
+    """After fork() the parent's forwarding thread is not in the child: the child's commands
+    still get their output, and the parent's next command too."""
+    executor = ProcessExecutor(stdout=supervised.stdout, stderr=supervised.stderr)
+    spec = CommandSpec(program="sh", arguments=("-c", "echo $$"))
+    environment = supervised.environment
+    first = executor.execute(spec, environment=environment, stop=StopPlan())
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        try:
+            result = executor.execute(spec, environment=environment, stop=StopPlan())
+            os._exit(0 if result.output.strip().isdigit() else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    last = executor.execute(spec, environment=environment, stop=StopPlan())
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert first.output.strip().isdigit()
+    assert last.output.strip().isdigit()
