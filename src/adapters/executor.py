@@ -19,6 +19,7 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.errors import InvalidEvent
 from ..domain.result import Ending, ExecutionResult
+from .forwarding import Forwarder
 from .programs import Unrunnable, allowed_file, resolve_program
 from .shutdown import ShutdownSignal
 from .supervision import Supervisor
@@ -54,6 +55,7 @@ class ProcessExecutor:
         self._supervisor = Supervisor(
             stdout=stdout,
             stderr=stderr,
+            forwarder=Forwarder(clock),
             shutdown=shutdown,
             reap_orphans=reap_orphans,
             clock=clock,

@@ -2,7 +2,7 @@
 
 One selector loop waits on a pidfd (the child's exit), its stdin (feeding input), the shutdown
 signal's fd, and the clock (timeout, grace, port polls). Its stdout and stderr are forwarded by
-a thread of its own (`forwarding.py`), so that a chatty child never wakes this loop.
+the executor's forwarding thread (`forwarder.py`), so that a chatty child never wakes this loop.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.result import Ending, ExecutionResult
 from .feeding import InputFeeder
-from .forwarding import Forwarding
+from .forwarding import Forwarder, Forwarding
 from .ports import PortProbe
 from .processes import ProcessGroup
 from .shutdown import ShutdownSignal
@@ -37,10 +37,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Supervisor:
-    """Where output goes, what interrupts, whether orphans are ours, and the clock."""
+    """Where output goes (and what forwards it), what interrupts, whether orphans are ours,
+    and the clock."""
 
     stdout: int
     stderr: int
+    forwarder: Forwarder
     shutdown: ShutdownSignal | None
     reap_orphans: bool
     clock: Callable[[], float]
@@ -67,7 +69,7 @@ class Supervisor:
 
     def forwarding(self, mask: tuple[bytes, ...]) -> Forwarding:
         """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`."""
-        return Forwarding([self.stdout, self.stderr], mask=mask, clock=self.clock)
+        return self.forwarder.forwarding([self.stdout, self.stderr], mask=mask)
 
 
 class _Run:
@@ -110,7 +112,6 @@ class _Run:
 
     def supervise(self) -> ExecutionResult:
         try:
-            self.output.start()
             self._wait_for_exit()
             self._stop_leftovers()
             self.output.finish(DRAIN_LIMIT)
