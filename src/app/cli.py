@@ -93,9 +93,12 @@ def run_local(arguments: argparse.Namespace, settings: Settings, environ: Mappin
     """Serve one event from `--event` or standard input; exit with the command's status."""
     from ..adapters.local import LocalTransport  # noqa: PLC0415 - uuid loads in local mode only
 
-    payload = read_event(arguments.event, sys.stdin.buffer)
     shutdown = ShutdownSignal()
     shutdown.install()
+    try:
+        payload = read_event(arguments.event, sys.stdin.buffer)
+    except ShutdownRequested as stop:  # Ctrl-C while the event is typed in
+        return 128 + stop.signal_number
     runner = build_runner(
         settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
     )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,41 @@ def test_python_dash_m_is_the_same_program() -> None:
     )
     assert completed.returncode == 0
     assert completed.stderr.decode().splitlines()[-1] == "true exited with status 0."
+
+
+def test_an_interrupt_while_the_event_is_still_awaited_exits_cleanly(console_script: str) -> None:
+    """SIGINT before the event is complete: exit 130, no traceback."""
+    process = subprocess.Popen(
+        [console_script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"},
+    )
+    assert process.stdin is not None
+    try:
+        process.stdin.write(b'{"program": ')
+        process.stdin.flush()
+        wait_until_catching(process.pid, signal.SIGTERM)  # installed with SIGINT's, before the read
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert stdout == b""
+
+
+def wait_until_catching(pid: int, number: int, timeout: float = 30) -> None:
+    """Wait until process `pid` has a handler for signal `number` (SigCgt in /proc)."""
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(
+            next(line for line in status.splitlines() if line.startswith("SigCgt:"))[7:], 16
+        )
+        if caught & (1 << (number - 1)):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never installed a handler for signal {number}")
