@@ -14,7 +14,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from ..processes import children_of
+from ..processes import process_table
 from .sandbox_log import SandboxLog
 
 
@@ -113,5 +113,6 @@ def _freeze_tree(root: int) -> list[int]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGSTOP)
         stopped += found
-        found = [child for pid in stopped for child in children_of(pid) if child not in stopped]
+        known = set(stopped)
+        found = [e.pid for e in process_table() if e.parent in known and e.pid not in known]
     return stopped
