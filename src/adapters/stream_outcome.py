@@ -65,10 +65,10 @@ def end_stream(
         raise end.failure
     elif end.answer is not None and end.answer.status != 202:
         status, excerpt = end.answer.status, end.answer.excerpt
-        message = f"POST streamed response for request {request_id} answered {status}: {excerpt}"
+        message = f"the streamed response for request {request_id} was answered {status}: {excerpt}"
         if not 400 <= status < 500:
-            raise ApiStatusError(message, status)
-        log.error("The Runtime API refused the streamed response: %s", message)
+            raise ApiStatusError(message[0].upper() + message[1:], status)
+        log.error("The Runtime API refused %s", message)
         if status == 413:  # as after a buffered 413: Lambda has likely closed the invocation
             post(_as_error(verdict, "the streamed response is larger than Lambda accepts (413)"))
 
