@@ -92,7 +92,7 @@ def simple_loop(
 
 
 def executor_loop(next_event: Next, post: Post) -> None:
-    from run_command_on_aws_lambda.adapters.executor import ProcessExecutor  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor  # noqa: PLC0415
     from run_command_on_aws_lambda.adapters.wire import encode_verdict  # noqa: PLC0415
     from run_command_on_aws_lambda.domain.command import CommandSpec  # noqa: PLC0415
     from run_command_on_aws_lambda.domain.deadline import StopPlan  # noqa: PLC0415

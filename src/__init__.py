@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .adapters.executor import ProcessExecutor
+    from .adapters.executor.process_executor import ProcessExecutor
     from .adapters.fake import FakeTransport
     from .adapters.local import LocalTransport
     from .app.api import run
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .domain.result import Ending, ExecutionResult
 
 _EXPORTS = {
-    "ProcessExecutor": ".adapters.executor",
+    "ProcessExecutor": ".adapters.executor.process_executor",
     "FakeTransport": ".adapters.fake",
     "LocalTransport": ".adapters.local",
     "run": ".app.api",

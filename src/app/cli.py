@@ -9,8 +9,8 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from ..adapters.processes import become_child_subreaper
-from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ..adapters.executor.process_group import become_child_subreaper
+from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
 from .compose import build_runner

@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+from ..adapters.executor.process_group import become_child_subreaper
+from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..adapters.extension import NoOpExtension
-from ..adapters.processes import become_child_subreaper
 from ..adapters.runtime_api import (
     ExtensionsApiClient,
     RuntimeApiClient,
     RuntimeApiTransport,
     open_pool,
 )
-from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
 from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
