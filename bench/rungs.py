@@ -45,7 +45,7 @@ def http_client() -> tuple[Next, Post]:
 
 
 def our_client() -> tuple[Next, Post]:
-    from run_command_on_aws_lambda.adapters.runtime_api import (  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.runtime_api.client import (  # noqa: PLC0415
         RuntimeApiClient,
         open_pool,
     )
@@ -111,7 +111,7 @@ def executor_loop(next_event: Next, post: Post) -> None:
 
 
 def our_loop() -> None:
-    from run_command_on_aws_lambda.adapters.runtime_api import (  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.runtime_api.client import (  # noqa: PLC0415
         RuntimeApiClient,
         RuntimeApiTransport,
         open_pool,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from run_command_on_aws_lambda.adapters.runtime_api import (
+from run_command_on_aws_lambda.adapters.runtime_api.client import (
     NEXT_RETRY_DELAYS,
     ApiConnectionError,
     ApiStatusError,
