@@ -14,7 +14,7 @@ from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSigna
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
 from .compose import build_runner
-from .emulator_cli import add_emulator_options, parse_with_emulator_options, serve_emulator
+from .emulator.cli import add_emulator_options, parse_with_emulator_options, serve_emulator
 from .logs import configure_logging
 from .service import serve
 from .settings import Settings
