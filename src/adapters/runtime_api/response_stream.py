@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ...domain.errors import TransportError
 from ...domain.streaming import StreamBudget
-from .streamed_post import Answer, StreamedPost, StreamUnreachedError
+from .streamed_post import Answer, StreamCutError, StreamedPost, StreamUnreachedError
 
 BUFFER_BYTES = 4 * 1024 * 1024  # two seconds of Lambda's throttled 2 MB/s
 LARGEST_CHUNK = 1024 * 1024  # what is queued is sent in chunks of at most this many bytes
@@ -108,6 +108,11 @@ class StreamedResponse:
             self._stop(self._send(post))
         except TransportError as failure:
             self._stop(StreamEnd(failure=failure))
+        except Exception as error:  # a bug: the stream is broken, but the invocation is answered
+            log.exception("The streamed response failed.")
+            self._stop(
+                StreamEnd(failure=StreamCutError(f"the streamed response failed: {error!r}"))
+            )
         finally:
             post.close()
 

@@ -127,8 +127,9 @@ class StreamedPost:
 
     def _early_answer(self) -> Answer | None:
         """The API's answer, if it sent one (or hung up) before the body ended."""
-        readable, _, _ = select.select([self._connection.sock], [], [], 0)
-        return self._answer_after(None) if readable else None
+        poller = select.poll()  # not select(): no limit on the fd's number
+        poller.register(self._connection.sock, select.POLLIN)
+        return self._answer_after(None) if poller.poll(0) else None
 
     def _answer_after(self, fault: OSError | None) -> Answer:
         """Read an answer that came before the body's end; `StreamCutError` when there is none."""
