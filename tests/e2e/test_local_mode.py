@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -158,10 +157,10 @@ def test_log_lines_never_show_environment_values(console_script: str) -> None:
     assert b"canary-3141" not in completed.stderr + completed.stdout
 
 
-def test_python_dash_m_is_the_same_program() -> None:
+def test_python_dash_m_is_the_same_program(console_python: str) -> None:
     """`python -m run_command_on_aws_lambda` works like the console script."""
     completed = subprocess.run(
-        [sys.executable, "-m", "run_command_on_aws_lambda", "--event", '{"program": "true"}'],
+        [console_python, "-m", "run_command_on_aws_lambda", "--event", '{"program": "true"}'],
         capture_output=True,
         check=False,
         timeout=60,
