@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from ..adapters.home import is_writable_directory
 from ..adapters.shutdown import ShutdownSignal
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
@@ -38,8 +39,10 @@ class CommandRunner:
         environ: Mapping[str, str],
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
+        usable_home: Callable[[str], bool] = is_writable_directory,
     ) -> None:
         self._executor = executor
+        self._usable_home = usable_home
         self._settings = settings
         self._environ = dict(environ)
         self._wall_clock = wall_clock
@@ -70,7 +73,9 @@ class CommandRunner:
 
         Raises `InvalidEvent` for an unusable `directory` or a command line too large to start.
         """
-        environment = child_environment(self._environ, spec.environment, invocation)
+        environment = child_environment(
+            self._environ, spec.environment, invocation, usable_home=self._usable_home
+        )
         stop = StopPlan.plan(
             now=self._clock(),
             grace=self._settings.grace,

@@ -205,3 +205,21 @@ def wait_until_catching(pid: int, number: int, timeout: float = 30) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} never installed a handler for signal {number}")
+
+
+def test_a_home_that_is_not_a_writable_directory_is_replaced_by_tmp(
+    console_script: str, tmp_path: Path
+) -> None:
+    """The runtime's HOME is kept only when the child could write there; else it gets /tmp."""
+    usable = tmp_path / "home"
+    usable.mkdir()
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    show_home = event(program="sh", arguments=["-c", 'printf %s "$HOME"'])
+    homes = {str(usable): str(usable), str(a_file): "/tmp", str(tmp_path / "none"): "/tmp"}
+    for home, expected in homes.items():
+        completed = run_script(console_script, stdin=show_home, env={"HOME": home})
+        assert (completed.returncode, completed.stdout.decode()) == (0, expected), home
+    chosen = event(program="sh", arguments=["-c", 'printf %s "$HOME"'], environment={"HOME": "/x"})
+    completed = run_script(console_script, stdin=chosen, env={"HOME": str(a_file)})
+    assert completed.stdout == b"/x"  # the event's HOME is the event's business
