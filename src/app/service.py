@@ -7,8 +7,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
-from ..adapters.shutdown import ShutdownSignal
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
