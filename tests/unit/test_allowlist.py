@@ -91,3 +91,13 @@ def test_a_command_lock_still_lets_the_event_ask_for_a_stream() -> None:
     spec = command_from_event({"stream": True}, DEFAULT, Lock.COMMAND)
     assert spec.argv == DEFAULT.argv
     assert spec.stream is True
+
+
+def test_an_event_s_program_is_listed_only_when_written_as_an_entry() -> None:
+    """A name entry matches that name; a path entry matches that path, normalised."""
+    allowed = AllowList.parse("psql, /opt/tool")
+    assert allowed.lists("psql")
+    assert allowed.lists("/opt//tool")
+    assert not allowed.lists("./psql")
+    assert not allowed.lists("tool")
+    assert not allowed.lists("/usr/bin/psql")
