@@ -68,6 +68,7 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     trailers: email.message.Message
+    client_gone = False
 
     def read_body(self, limit: int = BODY_CAP) -> bytes:
         """The request body (sized or chunked); raises `BodyTooLargeError` past `limit`.
@@ -161,6 +162,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def start_chunked(self, status: int, headers: dict[str, str]) -> None:
+        """Send the status and headers of a body that follows in chunks (`send_chunk`)."""
+        self.client_gone = False
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def send_chunk(self, data: bytes) -> None:
+        """Send `data` as one chunk at once; b"" ends the body.
+
+        A client that went away is noted (`client_gone`), not raised: what it asked for goes on.
+        """
+        if self.client_gone:
+            return
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        except OSError:
+            self.client_gone = self.close_connection = True
 
     def send_json(
         self, status: int, document: object, headers: dict[str, str] | None = None
