@@ -64,8 +64,8 @@ class StreamBudget:
             why = reasons[0][1]
         else:
             why = ", ".join(f"{count} {reason}" for count, reason in reasons)
-        text = (
-            f"{self.dropped} bytes of output were not streamed ({why}); "
-            "the function's log has all of it]\n"
+        count = (
+            "1 byte of output was" if self.dropped == 1 else f"{self.dropped} bytes of output were"
         )
+        text = f"{count} not streamed ({why}); the function's log has all of it]\n"
         return (b"" if after_newline else b"\n") + NOTE_PREFIX + text.encode()
