@@ -248,3 +248,29 @@ def test_a_500_or_a_stream_ended_but_unanswered_ends_the_runtime_after_one_post(
     assert runtime_api.posts[0].ended
     assert runtime.stderr.splitlines()[-1].endswith("Exiting: Lambda will start a fresh runtime.")
     assert "Traceback" not in runtime.stderr
+
+
+def test_streamed_invocations_leave_no_connection_or_thread_behind(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """200 streamed successes and failures: the same open fds and threads after as before."""
+    events = [streamed("echo ok"), streamed("echo no; exit 4")]
+
+    def serve(first: int, count: int) -> None:
+        for number in range(first, first + count):
+            runtime_api.enqueue(events[number % 2])
+        runtime_api.wait_for_posts(first + count)
+        runtime_api.wait_until_polling()
+
+    with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
+        tasks = Path(f"/proc/{runtime.pid}/task")
+        serve(0, 20)
+        fds, threads = runtime.open_fds(), len(list(tasks.iterdir()))
+        serve(20, 200)
+        assert runtime.open_fds() == fds
+        assert len(list(tasks.iterdir())) == threads
+    assert len(runtime_api.posts) == 220
+    for number, post in enumerate(runtime_api.posts):
+        assert post.body == (b"ok\n" if number % 2 == 0 else b"no\n")
+        failed = post.trailers.get("lambda-runtime-function-error-type")
+        assert failed == (None if number % 2 == 0 else "Function.CommandFailed")

@@ -1,0 +1,216 @@
+"""App: `--serve`, the emulator's command-line options, and serving until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import math
+import os
+import re
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from ...domain.policy import EXIT_RUNTIME_FAILURE
+from ..logs import configure_logging
+
+if TYPE_CHECKING:
+    from .invoker import Emulator
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+DEFAULT_ADDRESS = "127.0.0.1:9000"
+DEFAULT_TIMEOUT = 300.0
+"""Seconds an invocation may take unless configured otherwise (AWS's emulator's default)."""
+TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
+MAX_TIMEOUT = 900.0
+_ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
+_OPTIONS_WITH_VALUES = {"--event", "--result", "--function-timeout"}
+
+
+class EmulatorOptionError(Exception):
+    """An emulator option is invalid; the message says which and why."""
+
+
+def add_emulator_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Lambda emulator")
+    group.add_argument(
+        "--serve",
+        nargs="?",
+        const=DEFAULT_ADDRESS,
+        metavar="[HOST:]PORT",
+        help="serve Lambda's Invoke API and run each invocation through the Runtime API, "
+        f"like AWS's emulator (default address {DEFAULT_ADDRESS})",
+    )
+    group.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --serve: allow an address other than loopback (anyone who can reach it "
+        "can run any command as you)",
+    )
+    group.add_argument(
+        "--function-timeout",
+        metavar="SECONDS",
+        help=f"with --serve: the function's timeout (default ${TIMEOUT_VARIABLE}, "
+        f"else {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def parse_with_emulator_options(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> argparse.Namespace:
+    """Parse `argv`; the emulator's options are refused without `--serve`."""
+    arguments = parser.parse_args(_expand_serve_option(argv))
+    if arguments.serve is None and (arguments.allow_remote or arguments.function_timeout):
+        parser.error("--allow-remote and --function-timeout are options of --serve")
+    return arguments
+
+
+def _expand_serve_option(argv: Sequence[str]) -> list[str]:
+    """`--serve dotnet Db.dll`: a word after `--serve` that is no address starts the command.
+
+    Done before argparse, which would otherwise take that word as the address.
+    """
+    argv = list(argv)
+    index = 0
+    while index < len(argv) and argv[index].startswith("-") and argv[index] != "--":
+        if argv[index] == "--serve":
+            following = argv[index + 1] if index + 1 < len(argv) else "-"
+            if not following.startswith("-") and not _ADDRESS.fullmatch(following):
+                argv[index] = f"--serve={DEFAULT_ADDRESS}"
+            break
+        index += 2 if argv[index] in _OPTIONS_WITH_VALUES else 1
+    return argv
+
+
+def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Serve until SIGINT or SIGTERM; returns the exit status (0, or 125 for bad options)."""
+    configure_logging(environ)
+    try:
+        if arguments.event is not None or arguments.result is not None:
+            raise EmulatorOptionError("--event and --result are for local mode, not --serve.")
+        address = parse_address(arguments.serve, allow_remote=arguments.allow_remote)
+        timeout = parse_timeout(arguments.function_timeout or environ.get(TIMEOUT_VARIABLE))
+    except EmulatorOptionError as error:
+        log.error("%s", error)
+        return EXIT_RUNTIME_FAILURE
+    emulator = build_emulator(arguments.command, environ, timeout)
+    # The HTTP machinery is imported only here: the runtime on Lambda never needs it.
+    from ...adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
+
+    try:
+        server = InvokeApiServer(emulator, address)
+    except OSError as error:
+        emulator.close()
+        log.error("Cannot listen on %s:%s: %s.", *address, error.strerror)
+        return EXIT_RUNTIME_FAILURE
+    server.start("invoke-api")
+    log.info(
+        "Serving the Lambda Invoke API on http://%s (function timeout %g s): "
+        "POST /2015-03-31/functions/function/invocations, "
+        "or .../2021-11-15/functions/function/response-streaming-invocations",
+        server.url_address,
+        timeout,
+    )
+    _wait_for_stop_signal()
+    log.info("Stopping.")
+    server.stop()
+    emulator.close()
+    return 0
+
+
+def build_emulator(
+    default_command: Sequence[str], environ: Mapping[str, str], timeout: float
+) -> Emulator:
+    """The composition root of `--serve`: an emulator that starts this program as its runtime."""
+    from .invoker import Emulator  # noqa: PLC0415 - see serve_emulator
+    from .sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
+
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    config = SandboxConfig(
+        runtime_argv=runtime_argv(default_command),
+        environment=runtime_environment(environ, region),
+        timeout=timeout,
+    )
+    return Emulator(config, output=sys.stdout.buffer, region=region)
+
+
+def parse_address(text: str, *, allow_remote: bool) -> tuple[str, int]:
+    match = _ADDRESS.fullmatch(text)
+    port = int(match["port"]) if match else -1
+    if match is None or port > 65535:
+        raise EmulatorOptionError(f"--serve {text!r}: give [HOST:]PORT, such as {DEFAULT_ADDRESS}.")
+    host = (match["host"] or "127.0.0.1").strip("[]")
+    if not allow_remote and not _is_loopback(host):
+        raise EmulatorOptionError(
+            f"--serve {text!r} is not a loopback address: whoever can reach it can run any "
+            "command as you. Add --allow-remote if that is what you want."
+        )
+    return host, port
+
+
+def parse_timeout(text: str | None) -> float:
+    if text is None:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise EmulatorOptionError(
+            f"Function timeout {text!r} is not valid: give seconds, more than 0 and at most "
+            f"{MAX_TIMEOUT:g} (Lambda's limit)."
+        )
+    return seconds
+
+
+def runtime_environment(environ: Mapping[str, str], region: str) -> dict[str, str]:
+    """The runtime's environment: ours, plus what Lambda sets that we do not have."""
+    environment = {
+        name: value for name, value in environ.items() if name != "AWS_LAMBDA_RUNTIME_API"
+    }
+    name = environment.setdefault("AWS_LAMBDA_FUNCTION_NAME", "function")
+    for variable, value in {
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }.items():
+        environment.setdefault(variable, value)
+    return environment
+
+
+def _is_loopback(host: str) -> bool:
+    # Imported here: this module loads with the CLI on every Lambda cold start, --serve or not.
+    import ipaddress  # noqa: PLC0415
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until SIGINT or SIGTERM.
+
+    The handler only writes a byte to a pipe: it takes no lock, so it cannot deadlock with
+    the code it interrupts (an `Event.set()` in a handler can, if the signal lands while the
+    main thread holds that Event's lock).
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+
+    def handle(number: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(write_end, b"\0")
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, handle)
+    os.read(read_end, 1)

@@ -1,0 +1,199 @@
+"""App: the Lambda emulator. Invocations run one at a time, in order, like in one Lambda sandbox.
+
+The sandbox (runtime process plus its Runtime API) starts at the first invocation and is kept
+while the runtime answers; one that exits, times out or fails its init is destroyed, and the
+next invocation starts a new one. Outcomes are reported with Lambda's bodies and log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+from ...adapters.emulator.invoke_api import InvokeRequest, InvokeResult
+from ...adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
+from ...adapters.emulator.sandbox_log import SandboxLog
+from .reports import conclude, error_code, failure, new_trace_id
+from .sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
+
+log = logging.getLogger("run_command_on_aws_lambda")
+
+ACCOUNT_ID = "012345678912"
+"""The account in invoked function ARNs (the one AWS's emulator uses)."""
+
+
+class _Job:
+    """One invocation waiting for its turn; `result()` blocks until it has run.
+
+    (Not concurrent.futures: the standalone build leaves that package out.)
+    """
+
+    def __init__(self, request: InvokeRequest, *, streaming: bool = False) -> None:
+        self.request = request
+        self._result: InvokeResult | None = None
+        self._done = threading.Event()
+        self._pieces: queue.SimpleQueue[bytes | None] | None = (
+            queue.SimpleQueue() if streaming else None
+        )
+
+    @property
+    def sink(self) -> Callable[[bytes], None] | None:
+        """Where a streamed response goes (it never blocks); None for a buffered invocation."""
+        return self._pieces.put if self._pieces is not None else None
+
+    def pieces(self) -> Iterator[bytes]:
+        """The streamed response's pieces as they come, until the invocation is over."""
+        if self._pieces is not None:
+            while (piece := self._pieces.get()) is not None:
+                yield piece
+
+    def finish(self, result: InvokeResult) -> None:
+        self._result = result
+        if self._pieces is not None:
+            self._pieces.put(None)
+        self._done.set()
+
+    def result(self) -> InvokeResult:
+        self._done.wait()
+        assert self._result is not None
+        return self._result
+
+
+class Emulator:
+    """Implements the Invoke API's `Invoker` port on top of restartable sandboxes."""
+
+    def __init__(
+        self, config: SandboxConfig, *, output: BinaryIO | None, region: str = "us-east-1"
+    ) -> None:
+        self._config = config
+        self._region = region
+        self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
+        self._log = SandboxLog(output)
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._sandbox: Sandbox | None = None
+        self._state = threading.Lock()
+        self._closing = False
+        self._worker = threading.Thread(target=self._work, name="emulator", daemon=True)
+        self._worker.start()
+
+    def invoke(
+        self, request: InvokeRequest, on_output: Callable[[bytes], None] | None = None
+    ) -> InvokeResult:
+        job = self._submit(request, streaming=on_output is not None)
+        if on_output is not None:
+            for piece in job.pieces():
+                on_output(piece)
+        return job.result()
+
+    def enqueue(self, request: InvokeRequest) -> None:
+        self._submit(request)
+
+    def close(self) -> None:
+        """Stop taking invocations, stop the runtime (SIGTERM, then SIGKILL), end the worker."""
+        with self._state:
+            self._closing = True
+            sandbox = self._sandbox
+        self._jobs.put(None)
+        if sandbox is not None:
+            sandbox.destroy(SHUTDOWN_GRACE)
+        self._worker.join()
+
+    def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> _Job:
+        job = _Job(request, streaming=streaming)
+        with self._state:
+            if self._closing:
+                job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
+            else:
+                self._jobs.put(job)
+        return job
+
+    def _work(self) -> None:
+        # `close` queues None after every job submitted before it: each gets an answer.
+        while (job := self._jobs.get()) is not None:
+            job.finish(self._run_safely(job.request, job.sink))
+
+    def _run_safely(
+        self, request: InvokeRequest, sink: Callable[[bytes], None] | None
+    ) -> InvokeResult:
+        try:
+            return self._run(request, sink)
+        except Exception as error:  # a fault of the emulator: answer it, keep serving
+            log.exception("The emulator failed while invoking the function.")
+            self._discard()
+            return failure("Runtime.Unknown", f"The emulator failed: {error}")
+
+    def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
+        request_id = str(uuid.uuid4())
+        try:
+            sandbox = self._current_sandbox()
+        except OSError as error:
+            return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
+        if sandbox is None:
+            return failure("Sandbox.Shutdown", "The emulator is shutting down.")
+        self._log.begin()
+        self._log.line(f"START RequestId: {request_id} Version: $LATEST")
+        started = time.monotonic()
+        cold = sandbox.exchange.init_seconds is None
+        outcome = sandbox.exchange.run(self._event(request_id, request), sink)
+        sandbox.process.drain()
+        if not isinstance(outcome, Answered):
+            self._discard()
+        body, lines = conclude(outcome, request_id)
+        for line in lines:
+            self._log.line(line)
+        init = sandbox.exchange.init_seconds if cold else None
+        self._report(request_id, time.monotonic() - started, outcome, init)
+        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.tail())
+
+    def _current_sandbox(self) -> Sandbox | None:
+        with self._state:
+            if self._closing:
+                return None
+            if self._sandbox is not None and self._sandbox.exited:
+                log.info("The runtime had exited; starting a new one.")
+                self._sandbox.destroy()
+                self._sandbox = None
+            if self._sandbox is None:
+                self._sandbox = Sandbox(self._config, self._log)
+            return self._sandbox
+
+    def _discard(self) -> None:
+        with self._state:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.destroy()
+
+    def _event(self, request_id: str, request: InvokeRequest) -> Event:
+        name = request.function_name
+        arn = (
+            name
+            if name.startswith("arn:")
+            else f"arn:aws:lambda:{self._region}:{ACCOUNT_ID}:function:{name}"
+        )
+        return Event(
+            request_id=request_id,
+            payload=request.payload,
+            function_arn=arn,
+            trace_id=request.trace_header or new_trace_id(),
+            client_context=request.client_context,
+        )
+
+    def _report(
+        self, request_id: str, seconds: float, outcome: Outcome, init: float | None
+    ) -> None:
+        """Lambda's END and REPORT lines; a cold start's init time is reported apart."""
+        milliseconds = max(seconds - (init or 0), 0) * 1000
+        extra = f"\tInit Duration: {init * 1000:.2f} ms" if init is not None else ""
+        if isinstance(outcome, TimedOut):
+            extra += "\tStatus: timeout"
+        self._log.line(f"END RequestId: {request_id}")
+        self._log.line(
+            f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\t"
+            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB" + extra
+        )

@@ -1,0 +1,75 @@
+"""App: one emulated sandbox: the runtime process and its private Runtime API, started together."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ...adapters.emulator.exchange import DEFAULT_INIT_TIMEOUT, Exchange
+from ...adapters.emulator.runtime_api import RuntimeApiServer
+from ...adapters.emulator.runtime_process import RuntimeProcess
+from ...adapters.emulator.sandbox_log import SandboxLog
+
+SHUTDOWN_GRACE = 0.5
+"""Seconds between SIGTERM and SIGKILL when the emulator stops: Lambda's 500 ms."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxConfig:
+    """How to start the runtime, and the function's limits."""
+
+    runtime_argv: Sequence[str]
+    environment: Mapping[str, str] = field(default_factory=dict)
+    timeout: float
+    init_timeout: float = DEFAULT_INIT_TIMEOUT
+
+
+def runtime_argv(default_command: Sequence[str]) -> list[str]:
+    """This very program, as a new process: the frozen executable, or `python -m` the package."""
+    if getattr(sys, "frozen", False):
+        argv = [sys.executable]
+    else:
+        argv = [sys.executable, "-m", "run_command_on_aws_lambda"]
+    return [*argv, "--", *default_command] if default_command else argv
+
+
+class Sandbox:
+    """A started runtime process and the Runtime API it alone talks to."""
+
+    def __init__(self, config: SandboxConfig, log: SandboxLog) -> None:
+        self.exchange = Exchange(timeout=config.timeout, init_timeout=config.init_timeout)
+        self._server = RuntimeApiServer(self.exchange)
+        self._server.start("runtime-api")
+        environment = dict(config.environment)
+        environment["AWS_LAMBDA_RUNTIME_API"] = self._server.url_address
+        self._destroyed = False
+        self._destroying = threading.Lock()
+        try:
+            self.process = RuntimeProcess(
+                config.runtime_argv,
+                environment=environment,
+                log=log,
+                on_exit=self.exchange.runtime_exited,
+            )
+        except BaseException:
+            self._server.stop()
+            raise
+
+    @property
+    def exited(self) -> bool:
+        return self.exchange.exit_status is not None
+
+    def destroy(self, grace: float = 0.0) -> None:
+        """Stop the runtime (SIGTERM first when `grace` > 0) and everything it started."""
+        with self._destroying:
+            if self._destroyed:
+                return
+            self._destroyed = True
+            if grace > 0:
+                self.process.stop(grace)
+            else:
+                self.process.kill()
+            self.exchange.close()
+            self._server.stop()
