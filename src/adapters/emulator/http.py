@@ -117,7 +117,10 @@ class Handler(BaseHTTPRequestHandler):
             yield from self._sized_pieces(size)
             if self.rfile.readline(_LINE) != b"\r\n":
                 self._malformed()
-        self.trailers = http.client.parse_headers(self.rfile)
+        try:
+            self.trailers = http.client.parse_headers(self.rfile)
+        except http.client.HTTPException:  # a line too long, or too many of them
+            self._malformed()
 
     def discard_body(self) -> None:
         """Read the request body and drop it, so that a refusal reaches a client still sending.
