@@ -115,7 +115,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         while size := self._chunk_size():
             yield from self._sized_pieces(size)
-            if self.rfile.readline(_LINE) != b"\r\n":
+            if self.rfile.readline(_LINE) not in (b"\r\n", b"\n"):  # the chunk's end
                 self._malformed()
         try:
             self.trailers = http.client.parse_headers(self.rfile)
