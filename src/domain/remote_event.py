@@ -38,11 +38,18 @@ class EventOptionError(RunCommandError):
 
 
 def build_event(command: Sequence[str], event_text: bytes | None, *, stream: bool) -> bytes:
-    """The JSON payload: `event_text` (a JSON object, or nothing for `{}`) with the command.
+    """The JSON payload of `compose_event`; with `stream`, it asks for a streamed response."""
+    event = compose_event(command, event_text)
+    if stream:
+        event["stream"] = True
+    return json.dumps(event, ensure_ascii=False).encode()
+
+
+def compose_event(command: Sequence[str], event_text: bytes | None) -> dict[str, object]:
+    """`event_text` (a JSON object, or nothing for `{}`) with the command of the command line.
 
     The command line gives `program` and `arguments`; `--event` gives the other fields.
-    Giving the program both ways is refused rather than silently choosing one. With
-    `stream`, the event asks the runtime for a streamed response.
+    Giving the program both ways is refused rather than silently choosing one.
     """
     event = _parse(event_text) if event_text is not None and event_text.strip() else {}
     if command:
@@ -53,9 +60,7 @@ def build_event(command: Sequence[str], event_text: bytes | None, *, stream: boo
                 "give the command one way only."
             )
         event["program"], event["arguments"] = command[0], list(command[1:])
-    if stream:
-        event["stream"] = True
-    return json.dumps(event, ensure_ascii=False).encode()
+    return event
 
 
 def _parse(event_text: bytes) -> dict[str, object]:

@@ -41,6 +41,8 @@ class ClientSettings:
     endpoint_url: str | None = None
     region: str | None = None
     profile: str | None = None
+    max_connections: int = 10
+    """Connections kept open at once: as many as invocations that may run in parallel."""
 
 
 def lambda_client(settings: ClientSettings) -> LambdaClient:
@@ -64,6 +66,7 @@ def lambda_client(settings: ClientSettings) -> LambdaClient:
         retries={"total_max_attempts": 1},
         read_timeout=READ_TIMEOUT,
         tcp_keepalive=True,  # an idle connection through a NAT survives a long, silent run
+        max_pool_connections=settings.max_connections,
     )
     region = session.region_name
     if settings.endpoint_url is not None:
