@@ -113,7 +113,8 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
     server.start("invoke-api")
     log.info(
         "Serving the Lambda Invoke API on http://%s (function timeout %g s): "
-        "POST /2015-03-31/functions/function/invocations",
+        "POST /2015-03-31/functions/function/invocations, "
+        "or .../2021-11-15/functions/function/response-streaming-invocations",
         server.url_address,
         timeout,
     )
