@@ -123,6 +123,8 @@ class Guard:
 
     def _record(self, claim: Claim, now_ms: int) -> Record:
         expires_at = now_ms // 1000 + self._ttl
+        if claim.deadline_ms is not None:  # a TTL shorter than the run must not free the key
+            expires_at = max(expires_at, -(-claim.deadline_ms // 1000))
         return Record(
             key=claim.key,
             status=Status.IN_PROGRESS,

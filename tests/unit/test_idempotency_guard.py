@@ -228,3 +228,14 @@ def test_the_waiter_is_told_once_whom_it_waits_for(store: MemoryStore, clock: Cl
     clock.at(START_MS + 4_000, lambda: guard.finish(claim("first"), OUTCOME))
     guard.acquire(claim("retry"))
     assert [record.request_id for record in seen] == ["first"]
+
+
+def test_a_claim_outlives_its_run_even_with_a_short_ttl(store: MemoryStore, clock: Clock) -> None:
+    """With a TTL shorter than the deadline, the claim still holds until the deadline."""
+    guard = Guard(store, now_ms=clock, sleep=clock.sleep, ttl_seconds=5)
+    guard.acquire(claim("first", deadline_in=900_000))
+    assert store.records["migrate-4.2"].expires_at == (START_MS + 900_000) // 1000
+    clock.now += 10_000
+    decision = guard.acquire(claim("retry", deadline_in=1_000))
+    assert isinstance(decision, Refused)
+    assert decision.error_type is ErrorType.ALREADY_IN_PROGRESS
