@@ -20,6 +20,7 @@ from .errors import InvalidEvent
 from .event import IDEMPOTENCY_KEY_FIELD
 
 MAX_KEY_BYTES = 1024  # DynamoDB allows 2048 bytes in a partition key
+NOT_HASHED = frozenset({IDEMPOTENCY_KEY_FIELD, "stream"})
 
 
 class Status(enum.StrEnum):
@@ -107,8 +108,13 @@ def without_key(event: Mapping[Any, object]) -> dict[Any, object]:
 
 
 def event_hash(event: Mapping[Any, object]) -> str:
-    """A hash of the canonical JSON of the event (key order and spacing do not count)."""
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A hash of the canonical JSON of the event (key order and spacing do not count).
+
+    How the outcome is delivered (`"stream"`) is no part of the intent: a retry that does
+    not stream is the same event.
+    """
+    intent = {name: value for name, value in event.items() if name not in NOT_HASHED}
+    canonical = json.dumps(intent, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -68,6 +68,13 @@ def test_the_event_hash_ignores_key_order_and_spacing_but_not_values() -> None:
     assert len(first) == 64
 
 
+def test_how_the_outcome_is_delivered_is_no_part_of_the_hash() -> None:
+    """A streamed first try and a plain retry of one command are the same event."""
+    plain = event_hash({"program": "migrate"})
+    assert event_hash({"program": "migrate", "stream": True}) == plain
+    assert event_hash({"program": "migrate", "idempotencyKey": "k"}) == plain
+
+
 def record(**changes: object) -> Record:
     fields: dict[str, object] = {
         "key": "k",
