@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Serve
+from tests.e2e.test_invoke import invoke
 from tests.fake_runtime_api import FakeRuntimeApi, closed_port
 from tests.lambda_clients import Invoked, invoke_with_boto3
 from tests.local_dynamodb import LocalTable
@@ -163,3 +164,27 @@ def test_serve_with_the_guard_on_runs_a_key_once_across_two_emulators(
     assert [answer.function_error for answer in [*answers, late]] == [None, None, None]
     assert answers[0].body == answers[1].body == late.body
     assert "replaying its outcome" in late.log
+
+
+def test_invoke_with_an_idempotency_key_runs_the_command_once(
+    console_script: str,
+    serve: Serve,
+    idempotency_table: LocalTable,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--invoke --idempotency-key KEY`, sent twice: one run, the same status and output twice."""
+    for name, value in idempotency_table.environment.items():
+        monkeypatch.setenv(name, value)
+    served = serve()
+    runs = tmp_path / "runs"
+    command = ("sh", "-c", f'echo ran >> "{runs}"; echo migrated; exit 3')
+    key = ("--no-stream", "--idempotency-key", "migrate-4.2")
+    first = invoke(console_script, served.endpoint, *key, *command)
+    second = invoke(console_script, served.endpoint, *key, *command)
+    assert (first.returncode, second.returncode) == (3, 3), second.stderr
+    assert first.stdout == second.stdout == b"migrated\n"
+    assert run_count(runs) == 1
+    item = idempotency_table.item("migrate-4.2")
+    assert item is not None
+    assert item["error_type"] == {"S": "CommandFailed"}
