@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
@@ -102,7 +102,15 @@ def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")
 
 
-def _idempotency(environ: Mapping[str, str]) -> IdempotencySettings | None:
+def _has_tls() -> bool:
+    import importlib.util  # noqa: PLC0415 - only when the guard is configured
+
+    return importlib.util.find_spec("ssl") is not None
+
+
+def _idempotency(
+    environ: Mapping[str, str], has_tls: Callable[[], bool] = _has_tls
+) -> IdempotencySettings | None:
     """The guard's settings when RUN_COMMAND_IDEMPOTENCY_TABLE is set; each one checked."""
     table = environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip()
     if not table:
@@ -124,6 +132,13 @@ def _idempotency(environ: Mapping[str, str]) -> IdempotencySettings | None:
         raise ConfigurationError(
             f"The DynamoDB endpoint {endpoint!r} is not valid: give a URL such as "
             "http://127.0.0.1:8000."
+        )
+    if not (endpoint or "https:").startswith("http:") and not has_tls():
+        raise ConfigurationError(
+            f"{IDEMPOTENCY_TABLE_VARIABLE} is set, but this build of the runtime has no TLS "
+            "(the standalone build leaves OpenSSL out), so it cannot reach DynamoDB over https. "
+            "Run the runtime from a Python install in the image (pip install "
+            "run-command-on-aws-lambda) to use the idempotency guard."
         )
     ttl = _number(environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds")
     if ttl < 1 or not float(ttl).is_integer():

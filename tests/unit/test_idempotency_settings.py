@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from run_command_on_aws_lambda.app.settings import IdempotencySettings, Settings
+from run_command_on_aws_lambda.app.settings import IdempotencySettings, Settings, _idempotency
 from run_command_on_aws_lambda.domain.errors import ConfigurationError
 
 LAMBDA = {
@@ -81,3 +81,14 @@ def test_an_unusable_guard_setting_is_a_configuration_error(
     environ = {"RUN_COMMAND_IDEMPOTENCY_TABLE": "runs", **LAMBDA, **change}
     with pytest.raises(ConfigurationError, match=fragment):
         Settings.from_environment(environ)
+
+
+def test_a_build_without_tls_refuses_an_https_endpoint_at_init() -> None:
+    """The standalone build has no OpenSSL: the guard says so at init instead of per call."""
+    environ = {"RUN_COMMAND_IDEMPOTENCY_TABLE": "runs", **LAMBDA}
+    with pytest.raises(ConfigurationError, match="no TLS"):
+        _idempotency(environ, has_tls=lambda: False)
+    local = {**environ, "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}
+    guard = _idempotency(local, has_tls=lambda: False)
+    assert guard is not None
+    assert guard.endpoint == "http://127.0.0.1:8000"
