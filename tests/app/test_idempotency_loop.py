@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.adapters.fake import FakeTransport
 from run_command_on_aws_lambda.adapters.idempotency.memory import MemoryStore
 from run_command_on_aws_lambda.adapters.wire import encode_verdict
