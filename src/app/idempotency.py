@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ..adapters.idempotency.dynamodb import DynamoDbStore
 from ..adapters.idempotency.outcomes import outcome_of, verdict_of
@@ -22,8 +23,9 @@ from ..domain.guard import Acquired, Claim, Guard, Refused, Replay
 from ..domain.idempotency import IdempotencyStore, Record, event_hash, idempotency_key, without_key
 from ..domain.invocation import Invocation
 from ..domain.policy import Failure, Verdict
+from ..domain.protocols import ResponseStream
 from .logs import LOGGER_NAME
-from .service import CommandRunner
+from .service import CommandRunner, StreamOpener
 from .settings import IdempotencySettings
 
 log = logging.getLogger(LOGGER_NAME)
@@ -36,18 +38,20 @@ class GuardedRunner:
         self._runner = runner
         self._guard = guard
 
-    def handle(self, invocation: Invocation) -> Verdict:
+    def handle(self, invocation: Invocation, open_stream: StreamOpener | None = None) -> Verdict:
         try:
             event = decode_event(invocation.payload)
         except InvalidEvent:
             return self._runner.handle(invocation)  # the same verdict and log line as unguarded
-        return self.handle_event(event, invocation)
+        return self.handle_event(event, invocation, open_stream)
 
-    def handle_event(self, event: object, invocation: Invocation) -> Verdict:
+    def handle_event(
+        self, event: object, invocation: Invocation, open_stream: StreamOpener | None = None
+    ) -> Verdict:
         try:
             key = idempotency_key(event)
             if key is None:
-                return self._runner.handle_event(event, invocation)
+                return self._runner.handle_event(event, invocation, open_stream)
             assert isinstance(event, Mapping)
             command = without_key(event)
             spec = self._runner.command(command)  # an invalid event never claims the key
@@ -59,9 +63,13 @@ class GuardedRunner:
             request_id=invocation.request_id,
             deadline_ms=invocation.deadline_ms,
         )
-        return self._guarded(claim, spec, invocation)
+        # A replay or a refusal is answered as a whole: only a run opens the stream.
+        stream = _Stream(open_stream if spec.stream else None)
+        return self._guarded(claim, spec, invocation, stream)
 
-    def _guarded(self, claim: Claim, spec: CommandSpec, invocation: Invocation) -> Verdict:
+    def _guarded(
+        self, claim: Claim, spec: CommandSpec, invocation: Invocation, stream: _Stream
+    ) -> Verdict:
         try:
             decision = self._guard.acquire(claim)
         except StoreUnavailable as error:
@@ -70,14 +78,16 @@ class GuardedRunner:
             log.error("%s", decision.message)
             return Failure(error_type=decision.error_type, message=decision.message)
         if isinstance(decision, Replay):
-            return self._replay(decision, claim.key)
+            return self._replay(decision, claim.key, stream)
         assert isinstance(decision, Acquired)
         log.info("Claimed idempotency key %r.", claim.key)
-        return self._run(claim, spec, invocation)
+        return self._run(claim, spec, invocation, stream)
 
-    def _run(self, claim: Claim, spec: CommandSpec, invocation: Invocation) -> Verdict:
+    def _run(
+        self, claim: Claim, spec: CommandSpec, invocation: Invocation, stream: _Stream
+    ) -> Verdict:
         try:
-            verdict = self._runner.run(spec, invocation)
+            verdict = self._runner.run(spec, invocation, stream=stream.open())
         except InvalidEvent as error:  # e.g. a directory that does not exist: nothing ran
             self._abandon(claim)
             return self._runner.refuse(error)
@@ -90,13 +100,18 @@ class GuardedRunner:
             self._finish(claim, verdict)
         return verdict
 
-    def _replay(self, replay: Replay, key: str) -> Verdict:
+    def _replay(self, replay: Replay, key: str, stream: _Stream) -> Verdict:
         try:
             verdict = verdict_of(replay.outcome)
         except (KeyError, TypeError, ValueError) as error:
-            return _store_failure(
-                StoreUnavailable(f"its stored outcome is unreadable: {error}"), key
-            )
+            unreadable = StoreUnavailable(f"its stored outcome is unreadable: {error}")
+            return _store_failure(unreadable, key)
+        response = stream.open()
+        if response is not None and verdict.result is not None:
+            # A streamed caller reads the output, not the body: stream the stored output (its
+            # last 4 KB, as in the body), then the transport ends the stream with the verdict.
+            response.begin()
+            response.write(verdict.result.output)
         log.info(
             "Idempotency key %r was completed by request %s: replaying its outcome; "
             "nothing was run.",
@@ -129,6 +144,14 @@ class GuardedRunner:
                 "invocation's deadline.",
                 claim.key, error,
             )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    opener: StreamOpener | None
+
+    def open(self) -> ResponseStream | None:
+        return None if self.opener is None else self.opener()
 
 
 def _store_failure(error: StoreUnavailable, key: str) -> Failure:

@@ -10,6 +10,7 @@ from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowLi
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
 from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
+from ..domain.streaming import DEFAULT_STREAM_LIMIT
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
 MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
@@ -17,6 +18,7 @@ HIDE_ARGUMENTS_VARIABLE = "RUN_COMMAND_HIDE_ARGUMENTS"
 MASK_SECRETS_VARIABLE = "RUN_COMMAND_MASK_SECRETS"
 IDEMPOTENCY_TTL_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TTL_SECONDS"
 DEFAULT_IDEMPOTENCY_TTL_SECONDS = 3600
+STREAM_LIMIT_VARIABLE = "RUN_COMMAND_STREAM_LIMIT_BYTES"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 DEFAULT_GRACE_SECONDS = 3.0
@@ -46,6 +48,7 @@ class Settings:
     hide_arguments: bool = False
     mask_secrets: bool = True
     idempotency: IdempotencySettings | None = None
+    stream_limit: int = DEFAULT_STREAM_LIMIT
 
     @classmethod
     def from_environment(
@@ -64,6 +67,7 @@ class Settings:
             hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
             mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
             idempotency=_idempotency(environ),
+            stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
         )
 
 
@@ -89,6 +93,18 @@ def _number(environ: Mapping[str, str], name: str, default: float, unit: str) ->
             f"(the default is {default:g})."
         )
     return value
+
+
+def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ConfigurationError(
+            f"{name}={text!r} is not valid: give a whole number of bytes, 0 or more "
+            f"(the default is {default})."
+        )
+    return int(text)
 
 
 def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:

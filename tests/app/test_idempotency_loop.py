@@ -22,6 +22,7 @@ from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.errors import ErrorType
 from run_command_on_aws_lambda.domain.idempotency import Status
 from run_command_on_aws_lambda.domain.policy import Failure, Success, Verdict
+from run_command_on_aws_lambda.domain.protocols import ResponseStream
 from run_command_on_aws_lambda.domain.result import ExecutionResult
 
 GUARD = IdempotencySettings(table="unused", region="eu-west-1")
@@ -37,6 +38,7 @@ class BrokenExecutor:
         environment: Mapping[str, str],
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
+        stream: ResponseStream | None = None,
     ) -> ExecutionResult:
         raise OSError(24, "Too many open files")
 

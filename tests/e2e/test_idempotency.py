@@ -188,3 +188,23 @@ def test_invoke_with_an_idempotency_key_runs_the_command_once(
     item = idempotency_table.item("migrate-4.2")
     assert item is not None
     assert item["error_type"] == {"S": "CommandFailed"}
+
+
+def test_a_streamed_invoke_with_a_key_replays_the_output_as_a_stream(
+    console_script: str,
+    serve: Serve,
+    idempotency_table: LocalTable,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--invoke` streams by default: the replay prints the stored output and exits alike."""
+    for name, value in idempotency_table.environment.items():
+        monkeypatch.setenv(name, value)
+    served = serve()
+    runs = tmp_path / "runs"
+    command = ("sh", "-c", f'echo ran >> "{runs}"; echo migrated; exit 3')
+    first = invoke(console_script, served.endpoint, "--idempotency-key", "k", *command)
+    second = invoke(console_script, served.endpoint, "--idempotency-key", "k", *command)
+    assert (first.returncode, second.returncode) == (3, 3), second.stderr
+    assert first.stdout == second.stdout == b"migrated\n"
+    assert run_count(runs) == 1

@@ -17,9 +17,12 @@ from tests.e2e.conftest import Serve
 from tests.e2e.test_local_mode import FAILURES
 from tests.lambda_clients import DUMMY_CREDENTIALS
 from tests.scripted_lambda import (
+    Answer,
+    Drop,
     Frame,
     ScriptedLambda,
     Wait,
+    cut_short,
     dropped,
     invoke_complete,
     lambda_error,
@@ -76,21 +79,27 @@ def go() -> Iterator[threading.Event]:
     event.set()
 
 
+@pytest.mark.parametrize("mode", [(), ("--no-stream",)], ids=["streamed", "buffered"])
 @pytest.mark.parametrize(
-    ("fields", "status", "error_type"),
+    "case",
     [
         ({"program": "echo", "arguments": ["hi"]}, 0, None),
         ({"program": "sh", "arguments": ["-c", "echo oops; exit 3"]}, 3, "CommandFailed"),
         *FAILURES,
     ],
+    ids=lambda case: f"{case[1]}",
 )
-def test_buffered_invocations_exit_as_local_mode_does(
-    console_script: str, serve: Serve, fields: dict[str, object], status: int, error_type: str
+def test_invocations_exit_as_local_mode_does(
+    console_script: str,
+    serve: Serve,
+    case: tuple[dict[str, object], int, str | None],
+    mode: tuple[str, ...],
 ) -> None:
-    """--no-stream against --serve: local mode's status, output and error message."""
+    """Against --serve: local mode's status, output and error message, streamed or not."""
+    fields, status, error_type = case
     served = serve()
     local = run_script(console_script, *event_option(fields))
-    remote = invoke(console_script, served.endpoint, "--no-stream", *event_option(fields))
+    remote = invoke(console_script, served.endpoint, *mode, *event_option(fields))
     assert (local.returncode, remote.returncode) == (status, status), remote.stderr
     assert remote.stdout == local.stdout
     assert b"Traceback" not in remote.stderr
@@ -114,24 +123,28 @@ def test_the_command_line_gives_the_program_and_event_the_rest(
     assert (completed.returncode, completed.stdout) == (4, b"hello\n")
 
 
-def test_lambdas_own_timeout_has_its_own_status(console_script: str, serve: Serve) -> None:
+@pytest.mark.parametrize("mode", [(), ("--no-stream",)], ids=["streamed", "buffered"])
+def test_lambdas_own_timeout_has_its_own_status(
+    console_script: str, serve: Serve, mode: tuple[str, ...]
+) -> None:
     """Sandbox.Timedout (a runtime frozen past the deadline): 210, and Lambda's words."""
     served = serve("--function-timeout", "1")
     completed = invoke(
-        console_script, served.endpoint, "--no-stream", "sh", "-c", "kill -STOP $PPID; sleep 30"
+        console_script, served.endpoint, *mode, "sh", "-c", "kill -STOP $PPID; sleep 30"
     )
     assert completed.returncode == 210
     assert b"Sandbox.Timedout" in completed.stderr
     assert b"Task timed out after 1.00 seconds" in completed.stderr
 
 
+@pytest.mark.parametrize("mode", [(), ("--no-stream",)], ids=["streamed", "buffered"])
 def test_a_runtime_that_crashed_has_its_own_status_and_the_log_tail(
-    console_script: str, serve: Serve
+    console_script: str, serve: Serve, mode: tuple[str, ...]
 ) -> None:
     """Runtime.ExitError: 211; --log-tail prints the invocation's log on stderr."""
     served = serve()
     completed = invoke(
-        console_script, served.endpoint, "--no-stream", "--log-tail", "sh", "-c", "kill -9 $PPID"
+        console_script, served.endpoint, *mode, "--log-tail", "sh", "-c", "kill -9 $PPID"
     )
     assert completed.returncode == 211
     stderr = completed.stderr.decode()
@@ -172,6 +185,47 @@ def test_a_dropped_connection_is_never_invoked_again(
     assert completed.returncode == 220
     assert b"may still be running" in completed.stderr
     assert len(completed.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "script"),
+    [
+        ((), streamed(Frame(payload_chunk(b"one\n")), Drop())),
+        (("--no-stream",), cut_short(b'{"output": "one\\n", "exitCode": 0}')),
+    ],
+    ids=["streamed", "buffered"],
+)
+def test_an_answer_cut_midway_is_never_invoked_again(
+    console_script: str, mode: tuple[str, ...], script: Answer
+) -> None:
+    """The connection breaks inside the answer: one request, 220, what arrived is printed."""
+    with ScriptedLambda(script) as server:
+        completed = invoke(console_script, server.endpoint, *mode, "true")
+        assert len(server.requests) == 1
+    assert completed.returncode == 220
+    assert completed.stdout == (b"one\n" if not mode else b"")
+    assert b"may still be running" in completed.stderr
+
+
+def test_output_from_serve_is_printed_while_the_command_runs(
+    console_script: str, serve: Serve, tmp_path: Path
+) -> None:
+    """The first line is read from --invoke's stdout before the command may go on."""
+    gate = tmp_path / "gate"
+    served = serve()
+    command = f"echo one; while [ ! -e {gate} ]; do sleep 0.05; done; echo two; exit 3"
+    process = start_invoke(console_script, served.endpoint, "sh", "-c", command)
+    assert process.stdout is not None
+    try:
+        first = process.stdout.readline()
+        gate.touch()
+        rest, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.communicate()
+    assert (first, rest) == (b"one\n", b"two\n")
+    assert process.returncode == 3
+    assert stderr == b"sh exited with status 3.\n"
 
 
 def test_streamed_output_is_printed_as_it_arrives(console_script: str, go: threading.Event) -> None:
