@@ -24,9 +24,9 @@ from ..domain.idempotency import IdempotencyStore, Record, event_hash, idempoten
 from ..domain.invocation import Invocation
 from ..domain.policy import Failure, Verdict
 from ..domain.protocols import ResponseStream
+from .idempotency_settings import IdempotencySettings
 from .logs import LOGGER_NAME
 from .service import CommandRunner, StreamOpener
-from .settings import IdempotencySettings
 
 log = logging.getLogger(LOGGER_NAME)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from run_command_on_aws_lambda.app.settings import IdempotencySettings, Settings, _idempotency
+from run_command_on_aws_lambda.app.idempotency_settings import IdempotencySettings, read_idempotency
+from run_command_on_aws_lambda.app.settings import Settings
 from run_command_on_aws_lambda.domain.errors import ConfigurationError
 
 LAMBDA = {
@@ -87,8 +88,8 @@ def test_a_build_without_tls_refuses_an_https_endpoint_at_init() -> None:
     """The standalone build has no OpenSSL: the guard says so at init instead of per call."""
     environ = {"RUN_COMMAND_IDEMPOTENCY_TABLE": "runs", **LAMBDA}
     with pytest.raises(ConfigurationError, match="no TLS"):
-        _idempotency(environ, has_tls=lambda: False)
+        read_idempotency(environ, has_tls=lambda: False)
     local = {**environ, "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000"}
-    guard = _idempotency(local, has_tls=lambda: False)
+    guard = read_idempotency(local, has_tls=lambda: False)
     assert guard is not None
     assert guard.endpoint == "http://127.0.0.1:8000"
