@@ -63,7 +63,7 @@ class GuardedRunner:
             request_id=invocation.request_id,
             deadline_ms=invocation.deadline_ms,
         )
-        # A replay or a refusal is answered as a whole: only a run opens the stream.
+        # A refusal is answered as a whole; a run and a replay open the stream (when asked).
         stream = _Stream(open_stream if spec.stream else None)
         return self._guarded(claim, spec, invocation, stream)
 
