@@ -7,6 +7,9 @@ streamed response, which the emulator relays as PayloadChunk events while the co
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,22 @@ def test_a_buffered_invoke_of_a_streamed_event_gets_the_whole_output(serve: Serv
     failed = invoke_with_boto3(served.client, streamed_sh("exit 4"))
     assert failed.function_error == "Unhandled"
     assert (failed.body["errorType"], failed.body["exitCode"]) == ("CommandFailed", 4)
+
+
+def test_the_docs_example_prints_live_output_then_the_error_code(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """docs/emulator.md's boto3 example, run as written but for the address."""
+    page = (Path(__file__).parents[2] / "docs" / "emulator.md").read_text()
+    start = page.index("## Streamed responses")
+    (block,) = re.findall(r"```python\n(.*?)```", page[start : page.index("\n## ", start)], re.S)
+    served = serve()
+    completed = subprocess.run(
+        [sys.executable, "-c", block.replace("http://127.0.0.1:9000", served.endpoint)],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr.decode()
+    assert completed.stdout.decode() == "one\ntwo\nFunction.CommandFailed\n"

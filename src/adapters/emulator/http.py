@@ -115,9 +115,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         while size := self._chunk_size():
             yield from self._sized_pieces(size)
-            if self.rfile.readline(_LINE) != b"\r\n":
+            if self.rfile.readline(_LINE) not in (b"\r\n", b"\n"):  # the chunk's end
                 self._malformed()
-        self.trailers = http.client.parse_headers(self.rfile)
+        try:
+            self.trailers = http.client.parse_headers(self.rfile)
+        except http.client.HTTPException:  # a line too long, or too many of them
+            self._malformed()
 
     def discard_body(self) -> None:
         """Read the request body and drop it, so that a refusal reaches a client still sending.

@@ -90,6 +90,8 @@ class _RejectedError(Exception):
 
 class _InvokeHandler(Handler):
     server: InvokeApiServer
+    # A PayloadChunk is one small write: sent at once, not held back until the last is acked.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:  # noqa: N802 - http.server names it
         try:

@@ -156,3 +156,18 @@ def test_a_stream_past_the_buffered_limit_is_a_413_for_a_buffered_invoker(api: A
     (outcome,) = api.finish()
     assert isinstance(outcome, Answered)
     assert outcome.error_type == "Function.ResponseSizeTooLarge"
+
+
+def test_trailers_past_http_clients_limits_are_a_400_that_leaves_the_invocation_open(
+    api: Api,
+) -> None:
+    """A trailer line over 64 KiB is malformed: 400, and the runtime may still post /error."""
+    started(api)
+    post = StreamedPost(api)
+    post.chunk(b"output\n")
+    assert post.end({"Lambda-Runtime-Function-Error-Type": "x" * 70_000}).status == 400
+    post.close()
+    assert api.call("POST", f"{RUNTIME}/invocation/req-1/error", b"{}").status == 202
+    (outcome,) = api.finish()
+    assert isinstance(outcome, Answered)
+    assert outcome.error_type == "Function.Unknown"
