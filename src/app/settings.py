@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
+from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
+
+if TYPE_CHECKING:
+    from .idempotency_settings import IdempotencySettings
 from ..domain.streaming import DEFAULT_STREAM_LIMIT
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
@@ -34,6 +39,7 @@ class Settings:
     lock: Lock = Lock.NONE
     hide_arguments: bool = False
     mask_secrets: bool = True
+    idempotency: IdempotencySettings | None = None
     stream_limit: int = DEFAULT_STREAM_LIMIT
 
     @classmethod
@@ -52,6 +58,7 @@ class Settings:
             lock=Lock.parse(environ.get(LOCK_VARIABLE), has_default=default is not None),
             hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
             mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
+            idempotency=_idempotency(environ),
             stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
         )
 
@@ -101,3 +108,12 @@ def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if text.strip().lower() in _FALSE:
         return False
     raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")
+
+
+def _idempotency(environ: Mapping[str, str]) -> IdempotencySettings | None:
+    if not environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip():
+        return None
+    # Only now: with the guard off, its settings cost nothing at start (not even a class).
+    from .idempotency_settings import read_idempotency  # noqa: PLC0415
+
+    return read_idempotency(environ)

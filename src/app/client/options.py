@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-OPTIONS_WITH_VALUES = frozenset({"--invoke", "--endpoint-url", "--region", "--profile"})
+OPTIONS_WITH_VALUES = frozenset(
+    {"--invoke", "--endpoint-url", "--region", "--profile", "--idempotency-key"}
+)
 """Options of `--invoke` that take a value (the word after them is not the command)."""
 
 
@@ -37,6 +39,13 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--region", help="with --invoke: the AWS region (default: AWS's chain)")
     group.add_argument("--profile", help="with --invoke: the AWS profile (default: AWS's chain)")
     group.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="with --invoke: the event's idempotencyKey, what this run is for (migrate-4.2): "
+        "a function with RUN_COMMAND_IDEMPOTENCY_TABLE runs the command once for KEY and "
+        "answers every retry with that run's outcome",
+    )
+    group.add_argument(
         "--log-tail",
         action="store_true",
         help="with --invoke: on failure, print the invocation's last 4 KB of log on stderr",
@@ -51,12 +60,13 @@ def invoke_option_errors(arguments: argparse.Namespace) -> str | None:
         or arguments.endpoint_url is not None
         or arguments.region is not None
         or arguments.profile is not None
+        or arguments.idempotency_key is not None
     )
     if arguments.invoke is None:
         if client_options:
             return (
-                "--no-stream, --endpoint-url, --region, --profile and --log-tail are options "
-                "of --invoke"
+                "--no-stream, --endpoint-url, --region, --profile, --idempotency-key and "
+                "--log-tail are options of --invoke"
             )
         return None
     if arguments.serve is not None:

@@ -30,7 +30,7 @@ MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
 _OPTIONS_WITH_VALUES = {
     *("--event", "--result", "--function-timeout"),
-    *("--invoke", "--endpoint-url", "--region", "--profile"),
+    *("--invoke", "--endpoint-url", "--region", "--profile", "--idempotency-key"),
 }
 
 
