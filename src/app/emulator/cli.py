@@ -28,7 +28,10 @@ DEFAULT_TIMEOUT = 300.0
 TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
 MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
-_OPTIONS_WITH_VALUES = {"--event", "--result", "--function-timeout"}
+_OPTIONS_WITH_VALUES = {
+    *("--event", "--result", "--function-timeout"),
+    *("--invoke", "--endpoint-url", "--region", "--profile"),
+}
 
 
 class EmulatorOptionError(Exception):
@@ -110,7 +113,8 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
     server.start("invoke-api")
     log.info(
         "Serving the Lambda Invoke API on http://%s (function timeout %g s): "
-        "POST /2015-03-31/functions/function/invocations",
+        "POST /2015-03-31/functions/function/invocations, "
+        "or .../2021-11-15/functions/function/response-streaming-invocations",
         server.url_address,
         timeout,
     )
