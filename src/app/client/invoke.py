@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from ...adapters.client.invoker import LambdaInvoker
 from ...adapters.client.session import ClientSettings, ClientUnavailableError
-from ...adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ...adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ...domain.errors import ErrorType
 from ...domain.policy import EXIT_RUNTIME_FAILURE
 from ...domain.remote_event import EventOptionError, RemoteInvocation, RemoteInvoker, build_event
