@@ -17,7 +17,7 @@ import pytest
 
 from run_command_on_aws_lambda.adapters.emulator.exchange import RESPONSE_LIMIT, Exchange
 from run_command_on_aws_lambda.adapters.emulator.outcomes import Answered
-from tests.integration.test_emulator_runtime_api import RUNTIME, Api
+from tests.integration.emulator.test_runtime_api import RUNTIME, Api
 
 STREAMING = {
     "Lambda-Runtime-Function-Response-Mode": "streaming",
