@@ -69,12 +69,17 @@ class Emulator:
     """Implements the Invoke API's `Invoker` port on top of restartable sandboxes."""
 
     def __init__(
-        self, config: SandboxConfig, *, output: BinaryIO | None, region: str = "us-east-1"
+        self,
+        config: SandboxConfig,
+        *,
+        output: BinaryIO | None,
+        region: str = "us-east-1",
+        whole_lines: bool = False,
     ) -> None:
         self._config = config
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
-        self._log = SandboxLog(output)
+        self._log = SandboxLog(output, whole_lines=whole_lines)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
@@ -83,9 +88,15 @@ class Emulator:
         self._worker.start()
 
     def invoke(
-        self, request: InvokeRequest, on_output: Callable[[bytes], None] | None = None
+        self,
+        request: InvokeRequest,
+        on_output: Callable[[bytes], None] | None = None,
+        on_admitted: Callable[[], None] | None = None,
     ) -> InvokeResult:
+        """Queue the invocation and wait for its end; it is never throttled."""
         job = self._submit(request, streaming=on_output is not None)
+        if on_admitted is not None:
+            on_admitted()
         if on_output is not None:
             for piece in job.pieces():
                 on_output(piece)
