@@ -17,8 +17,9 @@ import binascii
 import json
 import re
 import urllib.parse
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import event_stream
@@ -40,6 +41,8 @@ _PIECE = 64 * 1024
 class InvokeRequest:
     """An accepted invocation: the payload is JSON (or empty); `client_context` decoded."""
 
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """Its id, in the answer's `X-Amzn-RequestId` as on Lambda, and in the log lines."""
     function_name: str
     payload: bytes
     client_context: str | None = None
@@ -157,7 +160,7 @@ class _InvokeHandler(Handler):
             self.server.invoker.enqueue(request)
             self.send(202, b"")
         elif kind == "RequestResponse":
-            self._answer(self.server.invoker.invoke(request))
+            self._answer(self.server.invoker.invoke(request), request.request_id)
         else:
             raise _RejectedError(
                 400, "InvalidParameterValueException", f"No invocation type {kind!r}."
@@ -171,7 +174,11 @@ class _InvokeHandler(Handler):
         if kind == "DryRun":
             self.send(204, b"")
             return
-        headers = {"Content-Type": event_stream.CONTENT_TYPE, "X-Amz-Executed-Version": "$LATEST"}
+        headers = {
+            "Content-Type": event_stream.CONTENT_TYPE,
+            "X-Amz-Executed-Version": "$LATEST",
+            "X-Amzn-RequestId": request.request_id,
+        }
         result = self.server.invoker.invoke(
             request,
             lambda piece: self.send_chunk(event_stream.payload_chunk(piece)),
@@ -212,8 +219,8 @@ class _InvokeHandler(Handler):
             trace_header=self.headers.get("X-Amzn-Trace-Id"),
         )
 
-    def _answer(self, result: InvokeResult) -> None:
-        headers = {"X-Amz-Executed-Version": "$LATEST"}
+    def _answer(self, result: InvokeResult, request_id: str) -> None:
+        headers = {"X-Amz-Executed-Version": "$LATEST", "X-Amzn-RequestId": request_id}
         if result.error_type is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         if self.headers.get("X-Amz-Log-Type") == "Tail":

@@ -12,7 +12,6 @@ import math
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -140,7 +139,7 @@ class Emulator:
             return failure("Runtime.Unknown", f"The emulator failed: {error}")
 
     def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
-        request_id = str(uuid.uuid4())
+        request_id = request.request_id
         try:
             sandbox = self._current_sandbox()
         except OSError as error:
