@@ -165,11 +165,14 @@ class MapRun:
             try:
                 finished = self._run_item(job)
             except BaseException as error:  # boto3 missing, or a fault of ours: stop the map
+                self._stopping.set()
                 self._finished.put(_Crashed(error))
                 return
             if finished is None:  # stopped while waiting out a throttle: it never started
                 self._jobs.put(job)
                 return
+            if remote_exit_status(finished.outcome) in MAP_STOPPERS:
+                self._stopping.set()  # at once: the other workers start nothing more
             self._finished.put(finished)
 
     def _run_item(self, job: MapJob) -> _Finished | None:
