@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_an_invoke_finding_every_sandbox_busy_gets_lambdas_throttle(
     served = serve("--concurrency", "2")
     go = tmp_path / "go"
     busy = [
-        in_background(lambda n=n: invoke_with_boto3(served.client, held(f"s{n}", go)))
+        in_background(partial(invoke_with_boto3, served.client, held(f"s{n}", go)))
         for n in range(2)
     ]
     wait_for(lambda: started(served.stdout) == 2, "two sandboxes busy")
@@ -82,7 +83,7 @@ def test_both_sandboxes_run_at_once_and_each_log_tail_is_its_own(
     served = serve("--concurrency", "2")
     go = tmp_path / "go"
     busy = [
-        in_background(lambda n=n: invoke_with_boto3(served.client, held(f"s{n}", go)))
+        in_background(partial(invoke_with_boto3, served.client, held(f"s{n}", go)))
         for n in range(2)
     ]
     wait_for(lambda: started(served.stdout) == 2, "both running at once")
