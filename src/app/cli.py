@@ -37,7 +37,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = _Parser(
         prog=PROG,
         description="Run a command line from a JSON event: on AWS Lambda through the Runtime API "
-        "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input.",
+        "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input; "
+        "with --invoke, on a deployed function, from here.",
         epilog="Exit status (local mode): the command's own; 124 timed out; "
         "125 invalid event or runtime failure; 126 not executable or not allowed; "
         "127 not found; 128+N killed by signal N.",
@@ -45,7 +46,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--event",
         metavar="JSON|@FILE",
-        help="the event as JSON text, or @FILE to read it from a file (default: standard input)",
+        help="the event as JSON text, or @FILE to read it from a file (default: standard input; "
+        "with --invoke, {})",
     )
     parser.add_argument(
         "--result",

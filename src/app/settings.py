@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
+from ..domain.streaming import DEFAULT_STREAM_LIMIT
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
 MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
 HIDE_ARGUMENTS_VARIABLE = "RUN_COMMAND_HIDE_ARGUMENTS"
 MASK_SECRETS_VARIABLE = "RUN_COMMAND_MASK_SECRETS"
+STREAM_LIMIT_VARIABLE = "RUN_COMMAND_STREAM_LIMIT_BYTES"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 DEFAULT_GRACE_SECONDS = 3.0
@@ -32,6 +34,7 @@ class Settings:
     lock: Lock = Lock.NONE
     hide_arguments: bool = False
     mask_secrets: bool = True
+    stream_limit: int = DEFAULT_STREAM_LIMIT
 
     @classmethod
     def from_environment(
@@ -49,6 +52,7 @@ class Settings:
             lock=Lock.parse(environ.get(LOCK_VARIABLE), has_default=default is not None),
             hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
             mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
+            stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
         )
 
 
@@ -74,6 +78,18 @@ def _number(environ: Mapping[str, str], name: str, default: float, unit: str) ->
             f"(the default is {default:g})."
         )
     return value
+
+
+def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ConfigurationError(
+            f"{name}={text!r} is not valid: give a whole number of bytes, 0 or more "
+            f"(the default is {default})."
+        )
+    return int(text)
 
 
 def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:

@@ -24,7 +24,10 @@ EVENT_FIELDS = (
     "timeout",
     "directory",
     "input",
+    "stream",
 )
+# Fields that say how the output is delivered, not what runs: a locked command allows them.
+DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
 
 
@@ -65,6 +68,7 @@ def command_from_event(
         timeout=_timeout(event),
         directory=_optional_text(event, "directory"),
         input=_optional_text(event, "input", allow_empty=True),
+        stream=_flag(event, "stream"),
     )
 
 
@@ -74,7 +78,8 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
             'This function runs only its configured program: the event may not set "program" '
             f"({LOCK_VARIABLE}=program). Pass only arguments and environment."
         )
-    if lock is Lock.COMMAND and any(value is not None for value in event.values()):
+    changed = (value is not None for name, value in event.items() if name not in DELIVERY_FIELDS)
+    if lock is Lock.COMMAND and any(changed):
         raise ProgramNotAllowed(
             "This function runs only its configured command: the event may not change it "
             f"({LOCK_VARIABLE}=command). Send an empty event, {{}}."
@@ -104,6 +109,15 @@ def _optional_text(
     if not value and not allow_empty:
         raise InvalidEvent(f'"{name}" must not be empty.')
     _reject_nul(value, f'"{name}"')
+    return value
+
+
+def _flag(event: Mapping[object, object], name: str) -> bool:
+    value = event.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidEvent(f'"{name}" must be true or false, not {_kind(value)}.')
     return value
 
 

@@ -17,9 +17,12 @@ from tests.e2e.conftest import Serve
 from tests.e2e.test_local_mode import FAILURES
 from tests.lambda_clients import DUMMY_CREDENTIALS
 from tests.scripted_lambda import (
+    Answer,
+    Drop,
     Frame,
     ScriptedLambda,
     Wait,
+    cut_short,
     dropped,
     invoke_complete,
     lambda_error,
@@ -182,6 +185,26 @@ def test_a_dropped_connection_is_never_invoked_again(
     assert completed.returncode == 220
     assert b"may still be running" in completed.stderr
     assert len(completed.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "script"),
+    [
+        ((), streamed(Frame(payload_chunk(b"one\n")), Drop())),
+        (("--no-stream",), cut_short(b'{"output": "one\\n", "exitCode": 0}')),
+    ],
+    ids=["streamed", "buffered"],
+)
+def test_an_answer_cut_midway_is_never_invoked_again(
+    console_script: str, mode: tuple[str, ...], script: Answer
+) -> None:
+    """The connection breaks inside the answer: one request, 220, what arrived is printed."""
+    with ScriptedLambda(script) as server:
+        completed = invoke(console_script, server.endpoint, *mode, "true")
+        assert len(server.requests) == 1
+    assert completed.returncode == 220
+    assert completed.stdout == (b"one\n" if not mode else b"")
+    assert b"may still be running" in completed.stderr
 
 
 def test_output_from_serve_is_printed_while_the_command_runs(

@@ -84,3 +84,10 @@ def test_a_command_lock_accepts_only_an_empty_event() -> None:
     assert command_from_event({}, DEFAULT, Lock.COMMAND) == DEFAULT
     with pytest.raises(ProgramNotAllowed, match="may not change it"):
         command_from_event({"arguments": ["x"]}, DEFAULT, Lock.COMMAND)
+
+
+def test_a_command_lock_still_lets_the_event_ask_for_a_stream() -> None:
+    """`stream` changes how the output is delivered, not what runs: a locked command allows it."""
+    spec = command_from_event({"stream": True}, DEFAULT, Lock.COMMAND)
+    assert spec.argv == DEFAULT.argv
+    assert spec.stream is True

@@ -18,6 +18,7 @@ from ...domain.allowlist import AllowList
 from ...domain.command import CommandSpec
 from ...domain.deadline import StopPlan
 from ...domain.errors import InvalidEvent
+from ...domain.protocols import ResponseStream
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder
 from .program_lookup import Unrunnable, allowed_file, resolve_program
@@ -68,6 +69,7 @@ class ProcessExecutor:
         environment: Mapping[str, str],
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
+        stream: ResponseStream | None = None,
     ) -> ExecutionResult:
         started = self._clock()
         if spec.directory is not None:
@@ -86,7 +88,7 @@ class ProcessExecutor:
                     program=spec.program, ending=Ending.NOT_ALLOWED, detail=detail
                 )
             executable = os.path.realpath(executable)  # the file compared is the file run
-        output = self._supervisor.forwarding(mask)
+        output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
         try:
             process = subprocess.Popen(
                 spec.argv,
@@ -107,6 +109,8 @@ class ProcessExecutor:
             output.close()
             raise
         output.release_child_ends()  # the child has them: its exit is their end
+        if stream is not None:
+            stream.begin()  # never raises: a stream that cannot begin is the transport's
         return self._supervisor.supervise(process, spec, stop, started, output=output)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from botocore.exceptions import ClientError
 from tests.integration.conftest import StartEmulator
 from tests.lambda_clients import invoke_with_boto3, stream_with_boto3
 
+STREAMING_INVOCATIONS = "/2021-11-15/functions/function/response-streaming-invocations"
 TRAILERS_OF_A_FAILURE = {
     "Lambda-Runtime-Function-Error-Type": "Function.CommandFailed",
     "Lambda-Runtime-Function-Error-Body": base64.b64encode(
@@ -138,3 +141,22 @@ def test_only_request_response_and_dry_run_stream(start_emulator: StartEmulator)
     dry["EventStream"].close()
     assert dry["StatusCode"] == 204
     assert "stand-in runtime ready" not in emulator.output.text()
+
+
+def test_a_client_that_goes_away_mid_stream_leaves_the_function_running_to_its_end(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    """As on Lambda the invocation goes on; the runtime's stream still gets its 202."""
+    emulator = start_emulator()
+    go_on = tmp_path / "go-on"
+    event = {"stream": ["one\n", "two\n"], "wait_for": str(go_on)}
+    connection = http.client.HTTPConnection(urllib.parse.urlsplit(emulator.endpoint).netloc)
+    connection.request("POST", STREAMING_INVOCATIONS, body=json.dumps(event).encode())
+    response = connection.getresponse()
+    assert response.status == 200
+    assert b"one\n" in response.read1()  # the first PayloadChunk (its framing around it)
+    connection.close()
+    go_on.touch()
+    invoked = invoke_with_boto3(emulator.client, {"print": "next"})
+    assert (invoked.function_error, invoked.body) == (None, {"print": "next"})
+    assert "stream answered 202" in emulator.output.text()
