@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Serve
 from tests.e2e.test_invoke import CLIENT_ENVIRONMENT, client_base_environment, invoke
 
@@ -41,9 +43,9 @@ def write_jobs(path: Path, records: Path, codes: Sequence[int], sleep: float) ->
 
 
 def map_command(jobs: Path, *options: str) -> list[str]:
-    """`--map JOBS --no-stream OPTIONS -- sh -c RECORDED`."""
+    """`--map JOBS OPTIONS -- sh -c RECORDED`: streamed, unless OPTIONS say --no-stream."""
     return [
-        *("--map", str(jobs), "--no-stream", *options),
+        *("--map", str(jobs), *options),
         *("--", "sh", "-c", RECORDED),
     ]
 
@@ -110,7 +112,7 @@ def test_throttles_are_retried_and_every_item_runs_exactly_once(
     served = serve("--concurrency", "2")
     jobs, records, log = tmp_path / "jobs.jsonl", tmp_path / "records", tmp_path / "results"
     write_jobs(jobs, records, [0] * 8, sleep=0.3)
-    options = ("--concurrency", "6", "--results", str(log))
+    options = ("--concurrency", "6", "--results", str(log), "--no-stream")
     completed = invoke(console_script, served.endpoint, *map_command(jobs, *options))
     assert completed.returncode == 0, completed.stderr.decode()
     assert {number: len(item_runs) for number, item_runs in runs(records).items()} == dict.fromkeys(
@@ -125,15 +127,16 @@ def test_throttles_are_retried_and_every_item_runs_exactly_once(
     assert served.stdout.read_text().count("START RequestId") == 8  # throttled ones never began
 
 
+@pytest.mark.parametrize("mode", [(), ("--no-stream",)], ids=["streamed", "buffered"])
 def test_output_comes_in_whole_blocks_per_item_or_tagged_lines(
-    console_script: str, serve: Serve, tmp_path: Path
+    console_script: str, serve: Serve, tmp_path: Path, mode: tuple[str, ...]
 ) -> None:
     """Each item's lines stay together under its header; --tag prefixes each with its item."""
     served = serve("--concurrency", "4")
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text("".join(json.dumps({"environment": {"N": str(n)}}) + "\n" for n in range(1, 9)))
     script = 'for i in 1 2 3; do echo "item $N says $i"; sleep 0.1; done'
-    command = ("--map", str(jobs), "--no-stream", "--concurrency", "4", "--", "sh", "-c", script)
+    command = ("--map", str(jobs), *mode, "--concurrency", "4", "--", "sh", "-c", script)
     completed = invoke(console_script, served.endpoint, *command)
     assert completed.returncode == 0, completed.stderr.decode()
     blocks = re.split(r"^=== line (\d+): succeeded ===\n", completed.stdout.decode(), flags=re.M)
