@@ -12,7 +12,8 @@ from pathlib import Path
 
 from run_command_on_aws_lambda.app.cli import parse_arguments
 from run_command_on_aws_lambda.app.client.map import _jobs
-from run_command_on_aws_lambda.app.client.map_run import MapJob, MapRun
+from run_command_on_aws_lambda.app.client.map_item import MapJob
+from run_command_on_aws_lambda.app.client.map_run import MapRun
 from run_command_on_aws_lambda.domain.map_items import MapItem
 from run_command_on_aws_lambda.domain.map_outcome import Backoff
 from run_command_on_aws_lambda.domain.remote_event import RemoteInvocation

@@ -23,7 +23,8 @@ from ...domain.remote_event import EventOptionError, RemoteInvocation, compose_e
 from ...domain.remote_outcome import EXIT_INTERRUPTED
 from ..cli import UsageError, read_event
 from ..logs import configure_logging
-from .map_run import MapJob, MapRun
+from .map_item import MapJob
+from .map_run import MapRun
 
 DEFAULT_CONCURRENCY = 10
 """Items invoked at once unless --concurrency says otherwise (Lambda's burst is far larger)."""

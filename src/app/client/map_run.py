@@ -16,23 +16,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ...domain.map_items import MapItem
 from ...domain.map_outcome import (
     MAP_STOPPERS,
     Backoff,
     error_type_of,
-    is_throttle,
     map_exit_status,
     results_record,
 )
-from ...domain.remote_event import RemoteInvocation, RemoteInvoker
+from ...domain.remote_event import RemoteInvoker
 from ...domain.remote_outcome import (
-    Answered,
-    InvokeOutcome,
     describe_failure,
     remote_exit_status,
 )
 from .map_blocks import item_block
+from .map_item import Attempts, Finished, MapJob, run_item
 
 POLL_SECONDS = 0.2
 """How often the main thread looks for a stop request and refreshes the progress line."""
@@ -48,21 +45,6 @@ class MapOutput(Protocol):
 
 class ResultsSink(Protocol):
     def append(self, record: Mapping[str, object]) -> None: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MapJob:
-    item: MapItem
-    invocation: RemoteInvocation
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Finished:
-    job: MapJob
-    outcome: InvokeOutcome
-    output: bytes
-    duration: float
-    throttles: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +77,13 @@ class MapRun:
             for number in range(min(concurrency, len(jobs)))
         ]
         self._output, self._results, self._tag = output, results, tag
-        self._backoff, self._random, self._clock = backoff, random, clock
-        self._finished: queue.SimpleQueue[_Finished | _Crashed | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
+        self._attempts = Attempts(
+            backoff=backoff, random=random, clock=clock, stopping=self._stopping
+        )
+        self._finished: queue.SimpleQueue[Finished | _Crashed | None] = queue.SimpleQueue()
         self._stop_requested = False
-        self._counting = threading.Lock()
-        self._running = self._throttled = self._done = self._failed = 0
+        self._done = self._failed = 0
         self._hinted = False
 
     def stop(self) -> None:
@@ -122,13 +105,14 @@ class MapRun:
                 interrupted = True
                 self._stopping.set()
                 self._output.message(
-                    f"Interrupted: no new item starts. Waiting for the {self._running} running "
-                    "(Lambda cannot stop them) to record their results..."
+                    "Interrupted: no new item starts. Waiting for the "
+                    f"{self._attempts.running} running (Lambda cannot stop them) to record "
+                    "their results..."
                 )
             if isinstance(finished, _Crashed):
                 fatal = fatal or f"The map stopped: {finished.error}"
                 self._stopping.set()
-            elif isinstance(finished, _Finished) and self._report(finished) in MAP_STOPPERS:
+            elif isinstance(finished, Finished) and self._report(finished) in MAP_STOPPERS:
                 fatal = fatal or "The map stopped: no other item would get further."
                 self._stopping.set()
             self._show_progress()
@@ -141,8 +125,8 @@ class MapRun:
         left = self._jobs.qsize()
         summary = f"{self._done} items ended: {self._done - self._failed} succeeded, "
         summary += f"{self._failed} failed"
-        if self._throttled:
-            summary += f" (Lambda throttled {self._throttled} attempts; they were retried)"
+        if throttled := self._attempts.throttled:
+            summary += f" (Lambda throttled {throttled} attempts; they were retried)"
         summary += f"; {left} not started." if left else "."
         self._output.message(summary)
         if fatal is not None:
@@ -163,7 +147,7 @@ class MapRun:
             except queue.Empty:
                 return
             try:
-                finished = self._run_item(job)
+                finished = run_item(self._invoker, job, self._attempts)
             except BaseException as error:  # boto3 missing, or a fault of ours: stop the map
                 self._stopping.set()
                 self._finished.put(_Crashed(error))
@@ -175,37 +159,7 @@ class MapRun:
                 self._stopping.set()  # at once: the other workers start nothing more
             self._finished.put(finished)
 
-    def _run_item(self, job: MapJob) -> _Finished | None:
-        first = self._clock()
-        throttles = attempt = 0
-        while True:
-            pieces: list[bytes] = []
-            started = self._clock()
-            with self._counting:
-                self._running += 1
-            try:
-                outcome = self._invoker.invoke(job.invocation, pieces.append)
-            finally:
-                with self._counting:
-                    self._running -= 1
-            duration = self._clock() - started
-            if not is_throttle(outcome):
-                break
-            throttles += 1
-            with self._counting:
-                self._throttled += 1
-            delay = self._backoff.wait(attempt, self._clock() - first, self._random)
-            if delay is None:  # throttled past the deadline: the item's failure
-                break
-            attempt += 1
-            if self._stopping.wait(delay):
-                return None
-        output = b"".join(pieces) or (outcome.output if isinstance(outcome, Answered) else b"")
-        return _Finished(
-            job=job, outcome=outcome, output=output, duration=duration, throttles=throttles
-        )
-
-    def _report(self, finished: _Finished) -> int:
+    def _report(self, finished: Finished) -> int:
         outcome, item = finished.outcome, finished.job.item
         status = remote_exit_status(outcome)
         self._done += 1
@@ -234,8 +188,9 @@ class MapRun:
         return status
 
     def _show_progress(self) -> None:
-        with self._counting:
-            running, throttled = self._running, self._throttled
         self._output.progress(
-            done=self._done, running=running, failed=self._failed, throttled=throttled
+            done=self._done,
+            running=self._attempts.running,
+            failed=self._failed,
+            throttled=self._attempts.throttled,
         )
