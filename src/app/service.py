@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.wire import decode_event
@@ -60,17 +61,25 @@ class CommandRunner:
         open_stream: StreamOpener | None = None,
     ) -> Verdict:
         """Like `handle`, for an event already parsed from JSON."""
-        settings = self._settings
         try:
-            spec = command_from_event(event, settings.default_command, settings.lock)
+            spec = self.command(event)
             stream = open_stream() if spec.stream and open_stream is not None else None
             return self.run(spec, invocation, stream=stream)
-        except InvalidEvent as error:
-            log.error("Invalid event: %s", error)
-            return invalid_event(str(error))
-        except ProgramNotAllowed as error:
+        except (InvalidEvent, ProgramNotAllowed) as error:
+            return self.refuse(error)
+
+    def command(self, event: object) -> CommandSpec:
+        """The event as a command; raises `InvalidEvent` or `ProgramNotAllowed`."""
+        settings = self._settings
+        return command_from_event(event, settings.default_command, settings.lock)
+
+    def refuse(self, error: InvalidEvent | ProgramNotAllowed) -> Failure:
+        """The verdict (logged) for an event that must not run."""
+        if isinstance(error, ProgramNotAllowed):
             log.error("Not allowed: %s", error)
             return Failure(error_type=ErrorType.PROGRAM_NOT_ALLOWED, message=str(error))
+        log.error("Invalid event: %s", error)
+        return invalid_event(str(error))
 
     def run(
         self,
@@ -108,8 +117,23 @@ class CommandRunner:
         return self._clock() + invocation.deadline_ms / 1000 - self._wall_clock()
 
 
+class Runner(Protocol):
+    """Turns one invocation into one verdict: a `CommandRunner`, or one with a guard around it.
+
+    `open_stream` gives the invocation's streamed response, for an event that asks for one.
+    """
+
+    def handle(
+        self, invocation: Invocation, open_stream: StreamOpener | None = None
+    ) -> Verdict: ...
+
+    def handle_event(
+        self, event: object, invocation: Invocation, open_stream: StreamOpener | None = None
+    ) -> Verdict: ...
+
+
 def serve(
-    transport: Transport, runner: CommandRunner, shutdown: ShutdownSignal | None = None
+    transport: Transport, runner: Runner, shutdown: ShutdownSignal | None = None
 ) -> Verdict | None:
     """Serve invocations until the transport has no more or a shutdown was requested.
 
@@ -128,7 +152,7 @@ def serve(
     return verdict
 
 
-def _handle_safely(runner: CommandRunner, invocation: Invocation, transport: Transport) -> Verdict:
+def _handle_safely(runner: Runner, invocation: Invocation, transport: Transport) -> Verdict:
     try:
         return runner.handle(invocation, lambda: transport.open_stream(invocation))
     except Exception as error:  # a bug or a system fault (out of fds): keep serving

@@ -29,6 +29,8 @@ EVENT_FIELDS = (
 # Fields that say how the output is delivered, not what runs: a locked command allows them.
 DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
+IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
+IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
 
 
 def command_from_event(
@@ -88,6 +90,13 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
 
 def _reject_unknown_fields(event: Mapping[object, object]) -> None:
     for name in event:
+        if name == IDEMPOTENCY_KEY_FIELD:  # reaches here only when no guard took the key off
+            raise InvalidEvent(
+                f'The event has an "{IDEMPOTENCY_KEY_FIELD}", but this function has no '
+                f"idempotency guard: set {IDEMPOTENCY_TABLE_VARIABLE} to the name of a DynamoDB "
+                "table (see docs/idempotency.md). The command was not run, so that it never "
+                "runs unguarded."
+            )
         if name not in EVENT_FIELDS:
             shown = repr(name) if isinstance(name, str) else _kind(name)
             close = difflib.get_close_matches(str(name), EVENT_FIELDS, n=1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import RunCommandError
+from .event import IDEMPOTENCY_KEY_FIELD
 
 if TYPE_CHECKING:
     from .remote_outcome import InvokeOutcome
@@ -37,12 +38,37 @@ class EventOptionError(RunCommandError):
     """`--event` and the command line do not make one event; the message says how to fix it."""
 
 
-def build_event(command: Sequence[str], event_text: bytes | None, *, stream: bool) -> bytes:
-    """The JSON payload of `compose_event`; with `stream`, it asks for a streamed response."""
+def build_event(
+    command: Sequence[str],
+    event_text: bytes | None,
+    *,
+    stream: bool,
+    idempotency_key: str | None = None,
+) -> bytes:
+    """The JSON payload of `compose_event`; with `stream`, it asks for a streamed response.
+
+    `idempotency_key` (`--idempotency-key`) becomes the event's `idempotencyKey`.
+    """
     event = compose_event(command, event_text)
     if stream:
         event["stream"] = True
+    if idempotency_key is not None:
+        _add_key(event, idempotency_key)
     return json.dumps(event, ensure_ascii=False).encode()
+
+
+def _add_key(event: dict[str, object], key: str) -> None:
+    if not key.strip():
+        raise EventOptionError(
+            "--idempotency-key must not be empty: name what this run is for, such as migrate-4.2."
+        )
+    given = event.get(IDEMPOTENCY_KEY_FIELD)
+    if given is not None and given != key:
+        raise EventOptionError(
+            f'--event sets "{IDEMPOTENCY_KEY_FIELD}" and --idempotency-key gives another: '
+            "give the key one way only."
+        )
+    event[IDEMPOTENCY_KEY_FIELD] = key
 
 
 def compose_event(command: Sequence[str], event_text: bytes | None) -> dict[str, object]:

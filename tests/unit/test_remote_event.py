@@ -58,3 +58,31 @@ def test_a_program_given_both_ways_is_refused() -> None:
     """Choosing one silently would run a command nobody asked for."""
     with pytest.raises(EventOptionError, match='--event sets "program"'):
         build_event(["id"], b'{"program": "ls"}', stream=False)
+
+
+def test_the_idempotency_key_option_becomes_the_events_key() -> None:
+    """--idempotency-key migrate-4.2 adds "idempotencyKey" to the event, as given."""
+    event = json.loads(build_event(["migrate"], None, stream=False, idempotency_key="migrate-4.2"))
+    assert event == {"program": "migrate", "arguments": [], "idempotencyKey": "migrate-4.2"}
+
+
+def test_the_same_key_in_the_event_and_the_option_is_fine() -> None:
+    """Giving one key both ways is not a conflict."""
+    payload = build_event([], b'{"idempotencyKey": "k"}', stream=False, idempotency_key="k")
+    assert json.loads(payload) == {"idempotencyKey": "k"}
+
+
+@pytest.mark.parametrize(
+    ("event", "key", "fragment"),
+    [
+        (None, "", "must not be empty"),
+        (None, "  ", "must not be empty"),
+        (b'{"idempotencyKey": "a"}', "b", "give the key one way only"),
+    ],
+)
+def test_an_unusable_or_conflicting_key_is_refused(
+    event: bytes | None, key: str, fragment: str
+) -> None:
+    """An empty key, or two different keys, is an error before anything is invoked."""
+    with pytest.raises(EventOptionError, match=fragment):
+        build_event(["true"], event, stream=False, idempotency_key=key)

@@ -26,7 +26,12 @@ def run_invoke(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int
     shutdown.install()  # Ctrl-C and SIGTERM raise ShutdownRequested out of the wait
     try:
         event = None if arguments.event is None else read_event(arguments.event, sys.stdin.buffer)
-        payload = build_event(arguments.command, event, stream=not arguments.no_stream)
+        payload = build_event(
+            arguments.command,
+            event,
+            stream=not arguments.no_stream,
+            idempotency_key=arguments.idempotency_key,
+        )
     except (UsageError, EventOptionError) as error:
         log.error("%s", error)
         return EXIT_RUNTIME_FAILURE

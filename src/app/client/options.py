@@ -61,9 +61,11 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--idempotency-key",
-        metavar="PREFIX",
-        help="with --map: give each item the idempotencyKey PREFIX + a hash of its line, so "
-        "that a function with the idempotency guard never runs a succeeded item twice",
+        metavar="KEY",
+        help="with --invoke: the event's idempotencyKey, what this run is for (migrate-4.2): "
+        "a function with RUN_COMMAND_IDEMPOTENCY_TABLE runs the command once for KEY and "
+        "answers every retry with that run's outcome. With --map: a prefix; each item's key "
+        "is KEY + a hash of its line, so that no succeeded item runs twice",
     )
     group.add_argument(
         "--log-tail",
@@ -81,11 +83,12 @@ def invoke_option_errors(arguments: argparse.Namespace) -> str | None:
         or arguments.region is not None
         or arguments.profile is not None
         or arguments.map is not None
+        or arguments.idempotency_key is not None
     )
     if arguments.invoke is None and client_options:
         return (
-            "--no-stream, --endpoint-url, --region, --profile, --map and --log-tail are "
-            "options of --invoke"
+            "--no-stream, --endpoint-url, --region, --profile, --map, --idempotency-key and "
+            "--log-tail are options of --invoke"
         )
     problem = _map_option_errors(arguments)
     if problem is not None or arguments.invoke is None:
@@ -100,9 +103,6 @@ def invoke_option_errors(arguments: argparse.Namespace) -> str | None:
 def _map_option_errors(arguments: argparse.Namespace) -> str | None:
     if arguments.concurrency is not None and arguments.serve is None and arguments.map is None:
         return "--concurrency is an option of --serve and of --map"
-    map_options = (
-        arguments.results is not None or arguments.tag or arguments.idempotency_key is not None
-    )
-    if arguments.map is None and map_options:
-        return "--results, --tag and --idempotency-key are options of --map"
+    if arguments.map is None and (arguments.results is not None or arguments.tag):
+        return "--results and --tag are options of --map"
     return None
