@@ -4,7 +4,8 @@ The command's own outcomes map to local mode's statuses (0, N, 124, 125, 126, 12
 Failures that are not the command's get statuses of their own, from 200 up, above every
 `128+N` a signal can give, grouped by what a script may do next:
 
-    200-205  Lambda never ran the function: safe to invoke again (after fixing the cause)
+    200-205  Lambda did not run the function: safe to invoke again (after fixing the cause;
+             for 203 after a 5xx answer, a run cannot be ruled out)
     210-211  the function ran and Lambda or the runtime ended it, not the command
     220      the connection was lost after the request was sent: the command may have run,
              and may still be running; invoking again may run it twice
@@ -31,7 +32,7 @@ class ClientStatus(enum.IntEnum):
     FUNCTION_NOT_FOUND = 200  # ResourceNotFoundException: no such function, version or alias
     ACCESS_DENIED = 201  # the credentials were refused, or may not invoke the function
     THROTTLED = 202  # TooManyRequestsException: try again later
-    REJECTED = 203  # any other error Lambda answered instead of running the function
+    REJECTED = 203  # any other error Lambda answered (after a 5xx, a run cannot be ruled out)
     NOT_CONFIGURED = 204  # no credentials, region or profile found: nothing was sent
     UNREACHABLE = 205  # the endpoint could not be connected to: nothing was sent
     LAMBDA_TIMED_OUT = 210  # Lambda stopped the function at its timeout (Sandbox.Timedout)
