@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from run_command_on_aws_lambda.app.cli import parse_arguments
@@ -281,3 +282,19 @@ def test_the_command_line_builds_every_items_event_with_its_idempotency_key(
         },
     ]
     assert all(job.invocation.function == "f" and not job.invocation.stream for job in built)
+
+
+def test_with_log_tail_a_failed_items_log_tail_follows_its_failure() -> None:
+    """--log-tail: the end of a failed item's log goes to stderr under its line; none on success."""
+
+    def tails(number: int, attempt: int, sink: Callable[[bytes], None]) -> InvokeOutcome:
+        error = "CommandFailed" if number == 2 else None
+        return Answered(request_id="r", error_type=error, log_tail=f"log of {number}\n")
+
+    recorder = Recorder()
+    logged = [
+        MapJob(item=job.item, invocation=replace(job.invocation, log_tail=True)) for job in jobs(2)
+    ]
+    MapRun(FakeLambda(tails), logged, concurrency=1, output=recorder).run()
+    assert "line 2: the end of its log:\nlog of 2" in recorder.messages
+    assert not any("log of 1" in message for message in recorder.messages)

@@ -25,6 +25,7 @@ from ...domain.map_outcome import (
 )
 from ...domain.remote_event import RemoteInvoker
 from ...domain.remote_outcome import (
+    Answered,
     describe_failure,
     remote_exit_status,
 )
@@ -180,6 +181,9 @@ class MapRun:
             if finished.throttles and error_type == "TooManyRequestsException":
                 description += f" (throttled {finished.throttles} times)"
             self._output.message(f"line {item.line}: {description}")
+            tail = outcome.log_tail if isinstance(outcome, Answered) else None
+            if finished.job.invocation.log_tail and tail:
+                self._output.message(f"line {item.line}: the end of its log:\n{tail.rstrip()}")
             if error_type == "InvalidEvent" and "'stream'" in description and not self._hinted:
                 self._hinted = True
                 self._output.message(
