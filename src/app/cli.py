@@ -79,8 +79,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     if arguments.invoke is not None:  # the Lambda client; boto3 loads there, and only there
         from .client.invoke import run_invoke  # noqa: PLC0415
+        from .client.map import run_map  # noqa: PLC0415
 
-        return run_invoke(arguments, environ)
+        return (run_invoke if arguments.map is None else run_map)(arguments, environ)
     log = configure_logging(environ)
     if environ.get("AWS_LAMBDA_RUNTIME_API"):
         from .lambda_runtime import run_on_lambda  # noqa: PLC0415 - urllib3 loads on Lambda only

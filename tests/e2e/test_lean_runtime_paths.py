@@ -1,4 +1,4 @@
-"""End to end: the runtime's paths (local mode, Lambda, `--serve`) never load boto3."""
+"""End to end: the runtime's paths (local mode, Lambda, `--serve`) never load boto3 or tqdm."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.conftest import run_script
 from tests.e2e.conftest import Serve
 from tests.lambda_clients import invoke_with_boto3
 
-CLIENT_MODULES = re.compile(r"^import time:.*\b(boto3|botocore|s3transfer)\b", re.MULTILINE)
+CLIENT_MODULES = re.compile(r"^import time:.*\b(boto3|botocore|s3transfer|tqdm)\b", re.MULTILINE)
 
 
 def test_local_mode_never_imports_boto3(console_script: str) -> None:

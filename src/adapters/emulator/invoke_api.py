@@ -5,6 +5,8 @@ Answers as Lambda does, so boto3 and the AWS CLI work unchanged. `Invoke`
 `X-Amz-Function-Error: Unhandled` when it failed, `X-Amz-Log-Result` on request.
 `InvokeWithResponseStream` (`POST /2021-11-15/functions/{name}/response-streaming-invocations`):
 200 and an event stream, a `PayloadChunk` per piece of output as it comes, then `InvokeComplete`.
+An invocation that finds every sandbox busy (`--serve --concurrency N`) gets Lambda's throttle:
+429 `TooManyRequestsException`, `Reason: ReservedFunctionConcurrentInvocationLimitExceeded`.
 Credentials and signatures are not checked: who can reach the port can invoke.
 """
 
@@ -15,8 +17,9 @@ import binascii
 import json
 import re
 import urllib.parse
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import event_stream
@@ -38,6 +41,8 @@ _PIECE = 64 * 1024
 class InvokeRequest:
     """An accepted invocation: the payload is JSON (or empty); `client_context` decoded."""
 
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """Its id, in the answer's `X-Amzn-RequestId` as on Lambda, and in the log lines."""
     function_name: str
     payload: bytes
     client_context: str | None = None
@@ -57,16 +62,30 @@ class InvokeResult:
     log: bytes
 
 
+class ThrottledError(Exception):
+    """Every sandbox the function may have is busy: the invocation was not accepted."""
+
+
+THROTTLE_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
+THROTTLE_MESSAGE = "Rate Exceeded."
+"""What Lambda says when a function's reserved concurrency is used up."""
+
+
 class Invoker(Protocol):
-    """Runs invocations one at a time, in the order they came."""
+    """Runs invocations: in the order they came, or in parallel sandboxes up to a limit."""
 
     def invoke(
-        self, request: InvokeRequest, on_output: Callable[[bytes], None] | None = None
+        self,
+        request: InvokeRequest,
+        on_output: Callable[[bytes], None] | None = None,
+        on_admitted: Callable[[], None] | None = None,
     ) -> InvokeResult:
         """Wait for the invocation's turn and its end.
 
-        With `on_output`, a response the function streams is handed to it piece by piece, on
-        the calling thread, as it comes; the result's body is then what was not handed over.
+        Raises `ThrottledError` at once, before `on_admitted` is called, when the invocation
+        is not accepted. With `on_output`, a response the function streams is handed to it
+        piece by piece, on the calling thread, as it comes; the result's body is then what
+        was not handed over.
         """
 
     def enqueue(self, request: InvokeRequest) -> None:
@@ -82,10 +101,17 @@ class InvokeApiServer(Server):
 
 
 class _RejectedError(Exception):
-    def __init__(self, status: int, error_type: str, message: str) -> None:
+    def __init__(
+        self, status: int, error_type: str, message: str, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.error_type = error_type
+        self.reason = reason
+
+
+def _throttled() -> _RejectedError:
+    return _RejectedError(429, "TooManyRequestsException", THROTTLE_MESSAGE, THROTTLE_REASON)
 
 
 class _InvokeHandler(Handler):
@@ -96,6 +122,8 @@ class _InvokeHandler(Handler):
     def do_POST(self) -> None:  # noqa: N802 - http.server names it
         try:
             self._invoke()
+        except ThrottledError:
+            self._reject(_throttled())
         except _RejectedError as rejected:
             self._reject(rejected)
 
@@ -105,6 +133,8 @@ class _InvokeHandler(Handler):
     def _reject(self, rejected: _RejectedError) -> None:
         # Lambda's error shape: botocore reads the code from X-Amzn-ErrorType.
         document = {"Type": "User", "message": str(rejected)}
+        if rejected.reason is not None:
+            document["Reason"] = rejected.reason
         self.send_json(rejected.status, document, {"X-Amzn-ErrorType": rejected.error_type})
 
     def _invoke(self) -> None:
@@ -132,7 +162,7 @@ class _InvokeHandler(Handler):
             self.server.invoker.enqueue(request)
             self.send(202, b"")
         elif kind == "RequestResponse":
-            self._answer(self.server.invoker.invoke(request))
+            self._answer(self.server.invoker.invoke(request), request.request_id)
         else:
             raise _RejectedError(
                 400, "InvalidParameterValueException", f"No invocation type {kind!r}."
@@ -146,10 +176,15 @@ class _InvokeHandler(Handler):
         if kind == "DryRun":
             self.send(204, b"")
             return
-        headers = {"Content-Type": event_stream.CONTENT_TYPE, "X-Amz-Executed-Version": "$LATEST"}
-        self.start_chunked(200, headers)
+        headers = {
+            "Content-Type": event_stream.CONTENT_TYPE,
+            "X-Amz-Executed-Version": "$LATEST",
+            "X-Amzn-RequestId": request.request_id,
+        }
         result = self.server.invoker.invoke(
-            request, lambda piece: self.send_chunk(event_stream.payload_chunk(piece))
+            request,
+            lambda piece: self.send_chunk(event_stream.payload_chunk(piece)),
+            lambda: self.start_chunked(200, headers),  # accepted: not throttled
         )
         if result.error_type is None:
             for start in range(0, len(result.body), _PIECE):
@@ -186,8 +221,8 @@ class _InvokeHandler(Handler):
             trace_header=self.headers.get("X-Amzn-Trace-Id"),
         )
 
-    def _answer(self, result: InvokeResult) -> None:
-        headers = {"X-Amz-Executed-Version": "$LATEST"}
+    def _answer(self, result: InvokeResult, request_id: str) -> None:
+        headers = {"X-Amz-Executed-Version": "$LATEST", "X-Amzn-RequestId": request_id}
         if result.error_type is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         if self.headers.get("X-Amz-Log-Type") == "Tail":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 OPTIONS_WITH_VALUES = frozenset(
-    {"--invoke", "--endpoint-url", "--region", "--profile", "--idempotency-key"}
+    {"--invoke", "--endpoint-url", "--region", "--profile", "--map", "--results"}
+    | {"--idempotency-key"}
 )
 """Options of `--invoke` that take a value (the word after them is not the command)."""
 
@@ -39,11 +40,32 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--region", help="with --invoke: the AWS region (default: AWS's chain)")
     group.add_argument("--profile", help="with --invoke: the AWS profile (default: AWS's chain)")
     group.add_argument(
+        "--map",
+        metavar="FILE",
+        help="with --invoke: run the command once per line of FILE ('-' for standard input), "
+        "JSON Lines whose fields replace the event's; up to --concurrency at once. Exit "
+        "status: 0 all succeeded; the number failed, up to 100; 101 more; 255 the map could "
+        "not run; 130 interrupted",
+    )
+    group.add_argument(
+        "--results",
+        metavar="FILE",
+        help="with --map: append one JSON line per item as it ends; a rerun with the same FILE "
+        "skips the items it records as succeeded",
+    )
+    group.add_argument(
+        "--tag",
+        action="store_true",
+        help="with --map: start every line of output with its item ('line N' and a tab) "
+        "instead of a header above each item's block",
+    )
+    group.add_argument(
         "--idempotency-key",
         metavar="KEY",
         help="with --invoke: the event's idempotencyKey, what this run is for (migrate-4.2): "
         "a function with RUN_COMMAND_IDEMPOTENCY_TABLE runs the command once for KEY and "
-        "answers every retry with that run's outcome",
+        "answers every retry with that run's outcome. With --map: a prefix; each item's key "
+        "is KEY + a hash of its line, so that no succeeded item runs twice",
     )
     group.add_argument(
         "--log-tail",
@@ -60,17 +82,27 @@ def invoke_option_errors(arguments: argparse.Namespace) -> str | None:
         or arguments.endpoint_url is not None
         or arguments.region is not None
         or arguments.profile is not None
+        or arguments.map is not None
         or arguments.idempotency_key is not None
     )
-    if arguments.invoke is None:
-        if client_options:
-            return (
-                "--no-stream, --endpoint-url, --region, --profile, --idempotency-key and "
-                "--log-tail are options of --invoke"
-            )
-        return None
+    if arguments.invoke is None and client_options:
+        return (
+            "--no-stream, --endpoint-url, --region, --profile, --map, --idempotency-key and "
+            "--log-tail are options of --invoke"
+        )
+    problem = _map_option_errors(arguments)
+    if problem is not None or arguments.invoke is None:
+        return problem
     if arguments.serve is not None:
         return "--invoke and --serve cannot be used together"
     if arguments.result is not None:
         return "--result is for local mode, not --invoke"
+    return None
+
+
+def _map_option_errors(arguments: argparse.Namespace) -> str | None:
+    if arguments.concurrency is not None and arguments.serve is None and arguments.map is None:
+        return "--concurrency is an option of --serve and of --map"
+    if arguments.map is None and (arguments.results is not None or arguments.tag):
+        return "--results and --tag are options of --map"
     return None

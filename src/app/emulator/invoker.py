@@ -12,7 +12,6 @@ import math
 import queue
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -69,12 +68,17 @@ class Emulator:
     """Implements the Invoke API's `Invoker` port on top of restartable sandboxes."""
 
     def __init__(
-        self, config: SandboxConfig, *, output: BinaryIO | None, region: str = "us-east-1"
+        self,
+        config: SandboxConfig,
+        *,
+        output: BinaryIO | None,
+        region: str = "us-east-1",
+        whole_lines: bool = False,
     ) -> None:
         self._config = config
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
-        self._log = SandboxLog(output)
+        self._log = SandboxLog(output, whole_lines=whole_lines)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
@@ -83,9 +87,15 @@ class Emulator:
         self._worker.start()
 
     def invoke(
-        self, request: InvokeRequest, on_output: Callable[[bytes], None] | None = None
+        self,
+        request: InvokeRequest,
+        on_output: Callable[[bytes], None] | None = None,
+        on_admitted: Callable[[], None] | None = None,
     ) -> InvokeResult:
+        """Queue the invocation and wait for its end; it is never throttled."""
         job = self._submit(request, streaming=on_output is not None)
+        if on_admitted is not None:
+            on_admitted()
         if on_output is not None:
             for piece in job.pieces():
                 on_output(piece)
@@ -129,7 +139,7 @@ class Emulator:
             return failure("Runtime.Unknown", f"The emulator failed: {error}")
 
     def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
-        request_id = str(uuid.uuid4())
+        request_id = request.request_id
         try:
             sandbox = self._current_sandbox()
         except OSError as error:
