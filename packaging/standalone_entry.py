@@ -6,12 +6,25 @@ imports, so this file imports the CLI by its absolute name.
 
 import os
 import sys
-from collections.abc import MutableMapping
-
-from run_command_on_aws_lambda.app.cli import main
+from collections.abc import Mapping, MutableMapping, MutableSequence
 
 # What PyInstaller's bootloader saves the user's LD_LIBRARY_PATH as, before it puts its own first.
 SAVED_LIBRARY_PATH = "LD_LIBRARY_PATH_ORIG"
+# The folder of the build (under sys._MEIPASS) that holds ssl and _ssl, off sys.path.
+TLS_DIRECTORY = "tls"
+IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
+
+
+def enable_tls(environ: Mapping[str, str], path: MutableSequence[str], bundle: str) -> None:
+    """Make ssl importable when the idempotency guard is on: it reaches DynamoDB over https.
+
+    urllib3 imports ssl at its own import whenever ssl can be found, which costs 10 ms and
+    loads OpenSSL; the Runtime API needs neither. So with the guard off (the variable unset
+    or blank, as the settings read it) ssl stays out of reach. This runs before anything
+    imports urllib3.
+    """
+    if environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip():
+        path.append(os.path.join(bundle, TLS_DIRECTORY))
 
 
 def restore_environment(environ: MutableMapping[str, str]) -> None:
@@ -33,5 +46,9 @@ def restore_environment(environ: MutableMapping[str, str]) -> None:
 
 if __name__ == "__main__":
     if getattr(sys, "frozen", False):
+        enable_tls(os.environ, sys.path, getattr(sys, "_MEIPASS", ""))
         restore_environment(os.environ)
+    # Imported only now, so that nothing can import urllib3 before enable_tls has run.
+    from run_command_on_aws_lambda.app.cli import main
+
     sys.exit(main())

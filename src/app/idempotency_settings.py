@@ -23,6 +23,11 @@ class IdempotencySettings:
     endpoint: str | None = None
     ttl_seconds: int = DEFAULT_IDEMPOTENCY_TTL_SECONDS
 
+    @property
+    def uses_tls(self) -> bool:
+        """Whether the table is reached over https (the region's endpoint always is)."""
+        return not (self.endpoint or "https:").startswith("http:")
+
 
 def _has_tls() -> bool:
     return importlib.util.find_spec("ssl") is not None
@@ -52,11 +57,11 @@ def read_idempotency(
             "http://127.0.0.1:8000."
         )
     if not (endpoint or "https:").startswith("http:") and not has_tls():
+        # The standalone build brings its own ssl; a Python built without OpenSSL has none.
         raise ConfigurationError(
-            f"{IDEMPOTENCY_TABLE_VARIABLE} is set, but this build of the runtime has no TLS "
-            "(the standalone build leaves OpenSSL out), so it cannot reach DynamoDB over https. "
-            "Run the runtime from a Python install in the image (pip install "
-            "run-command-on-aws-lambda) to use the idempotency guard."
+            f"{IDEMPOTENCY_TABLE_VARIABLE} is set, but this runtime's Python has no ssl module "
+            "(no TLS), so it cannot reach DynamoDB over https. Use a Python built with OpenSSL, "
+            "or the standalone build, which brings its own."
         )
     ttl = _number(environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds")
     if ttl < 1 or not float(ttl).is_integer():

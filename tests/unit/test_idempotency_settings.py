@@ -84,8 +84,8 @@ def test_an_unusable_guard_setting_is_a_configuration_error(
         Settings.from_environment(environ)
 
 
-def test_a_build_without_tls_refuses_an_https_endpoint_at_init() -> None:
-    """The standalone build has no OpenSSL: the guard says so at init instead of per call."""
+def test_a_python_without_tls_refuses_an_https_endpoint_at_init() -> None:
+    """A Python without ssl: the guard says so at init, not per call; http needs no TLS."""
     environ = {"RUN_COMMAND_IDEMPOTENCY_TABLE": "runs", **LAMBDA}
     with pytest.raises(ConfigurationError, match="no TLS"):
         read_idempotency(environ, has_tls=lambda: False)
