@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_runtime_api import FakeRuntimeApi
-from tests.local_dynamodb import LocalDynamoDb, LocalTable, local_dynamodb
+from tests.local_dynamodb import LocalDynamoDb, LocalTable, TlsDynamoDb, local_dynamodb
 from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
@@ -88,6 +88,14 @@ def no_process_outlives_the_suite() -> Iterator[None]:
 def dynamodb() -> Iterator[LocalDynamoDb]:
     """A DynamoDB-compatible server (moto) on 127.0.0.1, for the whole session."""
     yield from local_dynamodb()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_over_tls(dynamodb: LocalDynamoDb) -> Iterator[TlsDynamoDb]:
+    """The same DynamoDB behind TLS on 127.0.0.1 (an authority of its own), for the session."""
+    server = TlsDynamoDb()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A DynamoDB-compatible server on 127.0.0.1 (moto's server mode) and tables in it, for tests.
+"""A DynamoDB-compatible server on 127.0.0.1 (moto's server mode), plain or behind TLS, for tests.
 
 moto honours ConditionExpression and ReturnValuesOnConditionCheckFailure, but never deletes
 expired items: expiry is tested through the clock, not through DynamoDB's TTL.
@@ -6,6 +6,8 @@ expired items: expiry is tested through the clock, not through DynamoDB's TTL.
 
 from __future__ import annotations
 
+import ssl
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,3 +95,46 @@ def local_dynamodb() -> Iterator[LocalDynamoDb]:
         yield server
     finally:
         server.stop()
+
+
+class TlsDynamoDb:
+    """moto's server behind TLS on 127.0.0.1, its certificate issued by an authority made here.
+
+    moto keeps its tables per process, so this endpoint serves the tables of the plain http
+    `LocalDynamoDb` too (whose boto3 client the tests keep using to look at them).
+    """
+
+    def __init__(self) -> None:
+        # Heavy, and only for the TLS tests.
+        import trustme  # noqa: PLC0415
+        from moto.moto_server.werkzeug_app import (  # noqa: PLC0415
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server  # noqa: PLC0415
+
+        self.authority = trustme.CA(organization_name="run-command-on-aws-lambda tests")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.authority.issue_cert("127.0.0.1").configure_cert(context)
+        self._server = make_server(
+            "127.0.0.1",
+            0,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            ssl_context=context,
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.endpoint = f"https://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def authority_pem(self) -> bytes:
+        """The certificate of the authority that issued the server's: what a client must trust."""
+        return self.authority.cert_pem.bytes()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..adapters.idempotency.dynamodb import DynamoDbStore
 from ..adapters.idempotency.outcomes import outcome_of, verdict_of
 from ..adapters.idempotency.sigv4 import Credentials
+from ..adapters.idempotency.trust import bundled_authorities, trusted_authorities
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed, StoreUnavailable
@@ -189,6 +190,11 @@ def guarded(
             region=settings.region,
             credentials=credentials,
             endpoint=settings.endpoint,
+            ca_certs=(
+                trusted_authorities(environ, bundled=bundled_authorities())
+                if settings.uses_tls
+                else None
+            ),
         )
     guard = Guard(
         store,

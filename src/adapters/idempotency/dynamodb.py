@@ -68,6 +68,7 @@ class DynamoDbStore:
         credentials: Credentials,
         endpoint: str | None = None,
         pool: urllib3.PoolManager | None = None,
+        ca_certs: str | None = None,
         utc_now: Callable[[], datetime.datetime] = _utc_now,
     ) -> None:
         self.table = table
@@ -80,7 +81,12 @@ class DynamoDbStore:
         self._url = f"{parts.scheme}://{parts.netloc}/"
         self._region = region
         self._credentials = credentials
-        self._pool = pool or urllib3.PoolManager(maxsize=2, retries=False, timeout=TIMEOUT)
+        # `ca_certs`: the authorities to check an https endpoint's certificate against (a file),
+        # `None` for OpenSSL's default locations (see trust.py).
+        self._ca_certs = ca_certs
+        self._pool = pool or urllib3.PoolManager(
+            maxsize=2, retries=False, timeout=TIMEOUT, ca_certs=ca_certs
+        )
         self._utc_now = utc_now
 
     def claim(self, record: Record, *, now_ms: int) -> Record | None:
@@ -179,9 +185,15 @@ class DynamoDbStore:
         except urllib3.exceptions.HTTPError as error:
             raise StoreUnavailable(
                 f"The idempotency table {self.table} could not be reached at {self.endpoint} "
-                f"({action}): {error}"
+                f"({action}): {error}{self._tls_hint(error)}"
             ) from None
         return self._answer(action, response.status, response.data)
+
+    def _tls_hint(self, error: urllib3.exceptions.HTTPError) -> str:
+        if not isinstance(error, urllib3.exceptions.SSLError):
+            return ""
+        authorities = self._ca_certs or "OpenSSL's default locations (SSL_CERT_FILE, SSL_CERT_DIR)"
+        return f" (the certificate authorities trusted are those in {authorities})"
 
     def _answer(self, action: str, status: int, data: bytes) -> dict[str, Any]:
         try:
