@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: example test lint typecheck unit soak bench standalone clean
+.PHONY: example test lint typecheck unit image-test soak bench standalone clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,15 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/image
 
-test: lint typecheck unit
+# The Dockerfile built by a dockerd of the tests' own (Debian's docker.io, installed when
+# missing) on base images made with debootstrap, and run the README's ways. Needs root, as CI
+# has; the base images are kept in build/docker/ for the next run.
+image-test: $(STAMP)
+	$(BIN)/pytest tests/image
+
+test: lint typecheck unit image-test
 
 # The full soak (the default suite runs it with 1,000 invocations).
 soak: $(STAMP)
