@@ -29,6 +29,8 @@ PACKAGES = {"dockerd": "docker.io", "docker": "docker.io", "debootstrap": "deboo
 # say) may speak another dialect of the build API.
 CLIENT_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
 START_TIMEOUT = 60
+# Another apt-get (an unattended upgrade, the sandbox tests) may hold dpkg's lock: wait for it.
+APT_GET = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
 
 
 def ensure_packages() -> None:
@@ -39,8 +41,8 @@ def ensure_packages() -> None:
         return
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        [*APT_GET, "update", "-qq"],
+        [*APT_GET, "install", "-y", "-qq", "--no-install-recommends", *missing],
     ):
         done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr}"
