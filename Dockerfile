@@ -23,7 +23,7 @@ RUN if command -v apk >/dev/null; then \
         rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /source
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY packaging/ packaging/
 COPY src/ src/
 # This checkout itself; its dependencies are bounded in pyproject.toml.

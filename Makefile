@@ -8,7 +8,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 
 .PHONY: example test lint typecheck unit image-test soak bench standalone clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 # The benchmark runs a regular install, as in an image: the editable install's import hook
 # would add about 10 ms to the start of every Python contender. Reinstalled when src/ changes.
-$(BENCH_STAMP): pyproject.toml $(wildcard src/*.py src/*/*.py)
+$(BENCH_STAMP): pyproject.toml setup.py $(shell find src -name '*.py')
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BENCH_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps .

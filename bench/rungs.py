@@ -45,7 +45,7 @@ def http_client() -> tuple[Next, Post]:
 
 
 def our_client() -> tuple[Next, Post]:
-    from run_command_on_aws_lambda.adapters.runtime_api import (  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.runtime_api.client import (  # noqa: PLC0415
         RuntimeApiClient,
         open_pool,
     )
@@ -92,7 +92,7 @@ def simple_loop(
 
 
 def executor_loop(next_event: Next, post: Post) -> None:
-    from run_command_on_aws_lambda.adapters.executor import ProcessExecutor  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor  # noqa: PLC0415
     from run_command_on_aws_lambda.adapters.wire import encode_verdict  # noqa: PLC0415
     from run_command_on_aws_lambda.domain.command import CommandSpec  # noqa: PLC0415
     from run_command_on_aws_lambda.domain.deadline import StopPlan  # noqa: PLC0415
@@ -111,7 +111,7 @@ def executor_loop(next_event: Next, post: Post) -> None:
 
 
 def our_loop() -> None:
-    from run_command_on_aws_lambda.adapters.runtime_api import (  # noqa: PLC0415
+    from run_command_on_aws_lambda.adapters.runtime_api.client import (  # noqa: PLC0415
         RuntimeApiClient,
         RuntimeApiTransport,
         open_pool,

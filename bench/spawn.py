@@ -17,8 +17,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
-from run_command_on_aws_lambda.adapters.shutdown import ShutdownSignal
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.shutdown_signal import ShutdownSignal
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
-from run_command_on_aws_lambda.adapters.ports import PortProbe
+from run_command_on_aws_lambda.adapters.executor.port_probe import PortProbe
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 

@@ -8,6 +8,8 @@ the local transport pay only for what they need):
 - `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
 - `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
 - `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters;
+- `become_child_subreaper()`: for an embedding process that runs only commands, so that the
+  executor can stop what they orphan (`ProcessExecutor(reap_orphans=True)`);
 - `handler(event, context)`: the handler for AWS's managed Python runtime, which raises an
   `InvocationError` subclass named after the `errorType` when the command fails.
 """
@@ -18,7 +20,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .adapters.executor import ProcessExecutor
+    from .adapters.executor.process_executor import ProcessExecutor
+    from .adapters.executor.process_group import become_child_subreaper
     from .adapters.fake import FakeTransport
     from .adapters.local import LocalTransport
     from .app.api import run
@@ -33,7 +36,8 @@ if TYPE_CHECKING:
     from .domain.result import Ending, ExecutionResult
 
 _EXPORTS = {
-    "ProcessExecutor": ".adapters.executor",
+    "ProcessExecutor": ".adapters.executor.process_executor",
+    "become_child_subreaper": ".adapters.executor.process_group",
     "FakeTransport": ".adapters.fake",
     "LocalTransport": ".adapters.local",
     "run": ".app.api",
@@ -76,6 +80,7 @@ __all__ = [
     "Settings",
     "Success",
     "Verdict",
+    "become_child_subreaper",
     "command_from_event",
     "exit_status",
     "handler",

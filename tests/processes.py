@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from run_command_on_aws_lambda.adapters.processes import process_table
+from run_command_on_aws_lambda.adapters.executor.process_group import process_table
 
 MARK = "SUPERVISION_TEST_MARK"  # set per test for the commands it runs
 SESSION_MARK = "SUPERVISION_TEST_SESSION"  # set for the whole test session

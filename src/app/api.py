@@ -6,7 +6,7 @@ import os
 import time
 from collections.abc import Mapping
 
-from ..adapters.executor import ProcessExecutor
+from ..adapters.executor.process_executor import ProcessExecutor
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.environment import child_environment

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from ..adapters.processes import become_child_subreaper
-from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ..adapters.executor.process_group import become_child_subreaper
+from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
 from .compose import build_runner
-from .emulator_cli import add_emulator_options, parse_with_emulator_options, serve_emulator
+from .emulator.cli import add_emulator_options, parse_with_emulator_options, serve_emulator
 from .logs import configure_logging
 from .service import serve
 from .settings import Settings

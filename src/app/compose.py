@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..adapters.executor import ProcessExecutor
-from ..adapters.shutdown import ShutdownSignal
+from ..adapters.executor.process_executor import ProcessExecutor
+from ..adapters.executor.shutdown_signal import ShutdownSignal
 from .service import CommandRunner
 from .settings import Settings
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from ..adapters.extension import NoOpExtension
-from ..adapters.processes import become_child_subreaper
-from ..adapters.runtime_api import (
+from ..adapters.executor.process_group import become_child_subreaper
+from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
+from ..adapters.runtime_api.client import (
     ExtensionsApiClient,
     RuntimeApiClient,
     RuntimeApiTransport,
     open_pool,
 )
-from ..adapters.shutdown import ShutdownRequested, ShutdownSignal
+from ..adapters.runtime_api.extension import NoOpExtension
 from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE

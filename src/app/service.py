@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
-from ..adapters.shutdown import ShutdownSignal
+from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan

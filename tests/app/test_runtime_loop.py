@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
-from run_command_on_aws_lambda.adapters.runtime_api import (
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.runtime_api.client import (
     ApiContractError,
     ApiStatusError,
     RuntimeApiClient,

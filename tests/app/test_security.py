@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.adapters.fake import FakeTransport
 from run_command_on_aws_lambda.app.service import CommandRunner, serve
 from run_command_on_aws_lambda.app.settings import Settings

@@ -16,9 +16,9 @@ import pytest
 from mypy_boto3_lambda import LambdaClient
 
 from run_command_on_aws_lambda.adapters.emulator.invoke_api import InvokeApiServer
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
-from run_command_on_aws_lambda.app.emulator import Emulator
-from run_command_on_aws_lambda.app.emulator_sandbox import SandboxConfig
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
+from run_command_on_aws_lambda.app.emulator.invoker import Emulator
+from run_command_on_aws_lambda.app.emulator.sandbox import SandboxConfig
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import ExecutionResult

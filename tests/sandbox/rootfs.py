@@ -24,6 +24,8 @@ INSTALL_DIRECTORY = "/opt/run-command-on-aws-lambda"
 BUSYBOX = Path("/bin/busybox")
 DEVICES = ("null", "zero", "random", "urandom")
 HOST_TOOLS = ("unshare", "chroot", "mount", "ldd", "env")
+# Another apt-get (an unattended upgrade, another suite) may hold dpkg's lock: wait for it.
+APT_GET = ("apt-get", "-o", "DPkg::Lock::Timeout=300")
 
 # Runs on the host inside the new namespaces: $1 is the tree, the rest the command to run.
 # The shell stays PID 1 of the namespace, so the runtime is not the init process (as on Lambda).
@@ -51,8 +53,8 @@ def ensure_host_tools() -> None:
     if packages:
         environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for command in (
-            ["apt-get", "update", "-qq"],
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+            [*APT_GET, "update", "-qq"],
+            [*APT_GET, "install", "-y", "-qq", "--no-install-recommends", *packages],
         ):
             done = subprocess.run(
                 command, env=environment, capture_output=True, text=True, check=False

@@ -14,7 +14,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 
-from ..processes import process_table
+from ..executor.process_group import process_table
 from .sandbox_log import SandboxLog
 
 

@@ -2,7 +2,7 @@
 
 The thread, its epoll and its wakeup pipe live as long as the executor (started at its first
 command, ended when it is closed or garbage collected); each command only adds its two pipes
-(`forwarding.Forwarding`) and waits for them to end. The thread reads a stream again and
+(`command_output.Forwarding`) and waits for them to end. The thread reads a stream again and
 again while it has bytes, and waits (epoll) only once every stream is empty: a chatty child
 costs neither a wakeup of the supervision loop nor a wait per read. When it wakes up, it
 serves the streams in the order epoll reports them ready (first come, first served), so that
@@ -19,13 +19,13 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from .output import Moved, OutputStream
+from .output_stream import Moved, OutputStream
 
 BURST = 16  # reads of one stream in a row, at most, before epoll is asked about the others
 
 
 class Job(Protocol):
-    """One command's streams, as the loop sees them (`forwarding.Forwarding`)."""
+    """One command's streams, as the loop sees them (`command_output.Forwarding`)."""
 
     streams: list[OutputStream]
     until: float | None  # set once the command's group is gone: forward no longer than this

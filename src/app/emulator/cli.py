@@ -14,11 +14,11 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from ..domain.policy import EXIT_RUNTIME_FAILURE
-from .logs import configure_logging
+from ...domain.policy import EXIT_RUNTIME_FAILURE
+from ..logs import configure_logging
 
 if TYPE_CHECKING:
-    from .emulator import Emulator
+    from .invoker import Emulator
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -99,7 +99,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         return EXIT_RUNTIME_FAILURE
     emulator = build_emulator(arguments.command, environ, timeout)
     # The HTTP machinery is imported only here: the runtime on Lambda never needs it.
-    from ..adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
+    from ...adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
 
     try:
         server = InvokeApiServer(emulator, address)
@@ -125,8 +125,8 @@ def build_emulator(
     default_command: Sequence[str], environ: Mapping[str, str], timeout: float
 ) -> Emulator:
     """The composition root of `--serve`: an emulator that starts this program as its runtime."""
-    from .emulator import Emulator  # noqa: PLC0415 - see serve_emulator
-    from .emulator_sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
+    from .invoker import Emulator  # noqa: PLC0415 - see serve_emulator
+    from .sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
 
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     config = SandboxConfig(

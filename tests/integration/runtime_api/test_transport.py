@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from run_command_on_aws_lambda.adapters.runtime_api import (
+from run_command_on_aws_lambda.adapters.runtime_api.client import (
     NEXT_RETRY_DELAYS,
     ApiConnectionError,
     ApiStatusError,
@@ -25,7 +25,7 @@ from run_command_on_aws_lambda.domain.invocation import Invocation
 from run_command_on_aws_lambda.domain.policy import Failure, Success
 from run_command_on_aws_lambda.domain.result import Ending, ExecutionResult
 from tests.fake_runtime_api import closed_port
-from tests.integration.test_runtime_api_client import NEXT
+from tests.integration.runtime_api.test_client import NEXT
 
 INVOCATION = Invocation(request_id="r1", payload=b"{}")
 SUCCESS = Success(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..domain.allowlist import AllowList
-from ..domain.result import Ending
+from ...domain.allowlist import AllowList
+from ...domain.result import Ending
 
 DEFAULT_SEARCH_PATH = "/usr/local/bin:/usr/bin:/bin"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from pytest_httpserver import HTTPServer
 
-from run_command_on_aws_lambda.adapters.runtime_api import (
+from run_command_on_aws_lambda.adapters.runtime_api.client import (
     ApiConnectionError,
     ApiContractError,
     ApiStatusError,

@@ -20,10 +20,10 @@ from urllib.parse import quote
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
 
-from ..domain.errors import ConfigurationError, ErrorType, TransportError
-from ..domain.invocation import Invocation
-from ..domain.policy import Failure, Verdict
-from .wire import encode_verdict
+from ...domain.errors import ConfigurationError, ErrorType, TransportError
+from ...domain.invocation import Invocation
+from ...domain.policy import Failure, Verdict
+from ..wire import encode_verdict
 
 log = logging.getLogger("run_command_on_aws_lambda")
 

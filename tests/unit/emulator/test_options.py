@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from run_command_on_aws_lambda.app.cli import parse_arguments
-from run_command_on_aws_lambda.app.emulator_cli import (
+from run_command_on_aws_lambda.app.emulator.cli import (
     EmulatorOptionError,
     parse_address,
     parse_timeout,

@@ -15,11 +15,11 @@ import time
 import uuid
 from typing import BinaryIO
 
-from ..adapters.emulator.invoke_api import InvokeRequest, InvokeResult
-from ..adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
-from ..adapters.emulator.sandbox_log import SandboxLog
-from .emulator_reports import conclude, failure, new_trace_id
-from .emulator_sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
+from ...adapters.emulator.invoke_api import InvokeRequest, InvokeResult
+from ...adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
+from ...adapters.emulator.sandbox_log import SandboxLog
+from .reports import conclude, failure, new_trace_id
+from .sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 
 log = logging.getLogger("run_command_on_aws_lambda")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 from run_command_on_aws_lambda.domain.result import OUTPUT_TAIL_BYTES, Ending, ExecutionResult
@@ -83,7 +83,7 @@ def test_binary_and_invalid_utf8_pass_through_byte_for_byte(
 
 FLOOD_RUN = """
 import json, os, resource, sys, time
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 

@@ -7,10 +7,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..adapters.emulator.exchange import DEFAULT_INIT_TIMEOUT, Exchange
-from ..adapters.emulator.runtime_api import RuntimeApiServer
-from ..adapters.emulator.runtime_process import RuntimeProcess
-from ..adapters.emulator.sandbox_log import SandboxLog
+from ...adapters.emulator.exchange import DEFAULT_INIT_TIMEOUT, Exchange
+from ...adapters.emulator.runtime_api import RuntimeApiServer
+from ...adapters.emulator.runtime_process import RuntimeProcess
+from ...adapters.emulator.sandbox_log import SandboxLog
 
 SHUTDOWN_GRACE = 0.5
 """Seconds between SIGTERM and SIGKILL when the emulator stops: Lambda's 500 ms."""

@@ -1,6 +1,6 @@
 """Adapter: the process executor. Starts a `CommandSpec` as a child in its own session.
 
-Supervision (`supervision.py`) then forwards the child's stdout and stderr as they come,
+Supervision (`supervisor.py`) then forwards the child's stdout and stderr as they come,
 keeping only the last bytes for the result (with any secret values masked), and stops the
 whole process group: SIGTERM, a grace period, SIGKILL. Whatever the command left behind is
 stopped the same way once it ends.
@@ -14,15 +14,15 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 
-from ..domain.allowlist import AllowList
-from ..domain.command import CommandSpec
-from ..domain.deadline import StopPlan
-from ..domain.errors import InvalidEvent
-from ..domain.result import Ending, ExecutionResult
-from .forwarding import Forwarder
-from .programs import Unrunnable, allowed_file, resolve_program
-from .shutdown import ShutdownSignal
-from .supervision import Supervisor
+from ...domain.allowlist import AllowList
+from ...domain.command import CommandSpec
+from ...domain.deadline import StopPlan
+from ...domain.errors import InvalidEvent
+from ...domain.result import Ending, ExecutionResult
+from .command_output import Forwarder
+from .program_lookup import Unrunnable, allowed_file, resolve_program
+from .shutdown_signal import ShutdownSignal
+from .supervisor import Supervisor
 
 # Linux's limit on one argument or environment string (MAX_ARG_STRLEN, 32 pages of 4 KiB).
 MAX_ARG_STRLEN = 131072

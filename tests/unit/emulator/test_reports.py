@@ -13,7 +13,7 @@ from run_command_on_aws_lambda.adapters.emulator.outcomes import (
     Outcome,
     TimedOut,
 )
-from run_command_on_aws_lambda.app.emulator_reports import conclude
+from run_command_on_aws_lambda.app.emulator.reports import conclude
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import select
 import stat
 import termios
 
-from ..domain.masking import Masker
-from ..domain.result import OUTPUT_TAIL_BYTES
+from ...domain.masking import Masker
+from ...domain.result import OUTPUT_TAIL_BYTES
 
 # One read moves up to this much; the pipes are enlarged to match, so that a child that
 # floods its output while the runtime is busy elsewhere is not blocked after 64 KiB.

@@ -2,7 +2,8 @@
 
 One selector loop waits on a pidfd (the child's exit), its stdin (feeding input), the shutdown
 signal's fd, and the clock (timeout, grace, port polls). Its stdout and stderr are forwarded by
-the executor's forwarding thread (`forwarder.py`), so that a chatty child never wakes this loop.
+the executor's forwarding thread (`forwarding_thread.py`), so that a chatty child never wakes
+this loop.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..domain.command import CommandSpec
-from ..domain.deadline import StopPlan
-from ..domain.result import Ending, ExecutionResult
-from .feeding import InputFeeder
-from .forwarding import Forwarder, Forwarding
-from .ports import PortProbe
-from .processes import ProcessGroup
-from .shutdown import ShutdownSignal
+from ...domain.command import CommandSpec
+from ...domain.deadline import StopPlan
+from ...domain.result import Ending, ExecutionResult
+from .command_output import Forwarder, Forwarding
+from .input_feeder import InputFeeder
+from .port_probe import PortProbe
+from .process_group import ProcessGroup
+from .shutdown_signal import ShutdownSignal
 
 SHUTDOWN_GRACE = 0.2  # Lambda allows 300-500 ms between SIGTERM and SIGKILL at shutdown
 LEFTOVER_POLL = 0.01  # how often the group is checked while leftovers are being stopped
@@ -58,7 +59,7 @@ class Supervisor:
     ) -> ExecutionResult:
         """Run the loop for `process` (started at `started`) and say how it ended.
 
-        `output` is what `forwarding` gave for its stdout and stderr; it is closed here.
+        `output` is what `command_output` gave for its stdout and stderr; it is closed here.
         """
         try:
             run = _Run(self, process, spec, stop, started, output=output)

@@ -119,8 +119,8 @@ def test_no_process_and_no_zombie_is_left_after_each_kind_of_invocation(
 
 SUBREAPER_RUN = """
 import json, os, sys, time
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
-from run_command_on_aws_lambda.adapters.processes import become_child_subreaper, children_of
+from run_command_on_aws_lambda import ProcessExecutor, become_child_subreaper
+from run_command_on_aws_lambda.adapters.executor.process_group import children_of
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
 

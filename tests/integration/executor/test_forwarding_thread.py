@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from run_command_on_aws_lambda.adapters.executor import ProcessExecutor
+from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.app.api import run
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan

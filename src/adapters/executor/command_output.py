@@ -1,7 +1,7 @@
 """Adapter: the output of one command: its two pipes, forwarded by the executor's thread.
 
-`Forwarder` belongs to an executor and keeps the forwarding thread (`forwarder.Loop`) for as
-long as the executor lives; `Forwarding` is what one command adds to it and waits for.
+`Forwarder` belongs to an executor and keeps the forwarding thread (`forwarding_thread.Loop`)
+for as long as the executor lives; `Forwarding` is what one command adds to it and waits for.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from ..domain.masking import Masker
-from .forwarder import Loop
-from .output import OutputStream, Tail, enlarge_pipe
+from ...domain.masking import Masker
+from .forwarding_thread import Loop
+from .output_stream import OutputStream, Tail, enlarge_pipe
 
 
 class Forwarder:

@@ -7,8 +7,8 @@ import secrets
 import signal
 import time
 
-from ..adapters.emulator.invoke_api import InvokeResult
-from ..adapters.emulator.outcomes import Answered, Exited, InitFailed, Outcome
+from ...adapters.emulator.invoke_api import InvokeResult
+from ...adapters.emulator.outcomes import Answered, Exited, InitFailed, Outcome
 
 
 def conclude(outcome: Outcome, request_id: str) -> tuple[bytes, list[str]]:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.extension import NoOpExtension
-from run_command_on_aws_lambda.adapters.runtime_api import ExtensionsApiClient, open_pool
+from run_command_on_aws_lambda.adapters.runtime_api.client import ExtensionsApiClient, open_pool
+from run_command_on_aws_lambda.adapters.runtime_api.extension import NoOpExtension
 from tests.fake_runtime_api import FakeRuntimeApi, closed_port
 
 

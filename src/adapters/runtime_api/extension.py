@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from ..domain.errors import TransportError
-from .runtime_api import ExtensionsApiClient
+from ...domain.errors import TransportError
+from .client import ExtensionsApiClient
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
