@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .engine import STATE, Engine
+from .engine import STATE, Engine, mounts_under
 
 SUITE = "bookworm"
 NAMESPACE = "run-command-on-aws-lambda-test"
@@ -121,7 +121,7 @@ def _debian_image(engine: Engine, name: str, packages: tuple[str, ...]) -> str:
     if engine.docker("image", "inspect", tag).returncode == 0:
         return tag
     root = STATE / f"{name}.rootfs"
-    shutil.rmtree(root, ignore_errors=True)
+    _remove(root)  # what an interrupted run left
     include = [f"--include={','.join(packages)}"] if packages else []
     # The mirror is debootstrap's default unless DEBOOTSTRAP_MIRROR names another.
     mirror = [os.environ["DEBOOTSTRAP_MIRROR"]] if os.environ.get("DEBOOTSTRAP_MIRROR") else []
@@ -136,8 +136,17 @@ def _debian_image(engine: Engine, name: str, packages: tuple[str, ...]) -> str:
                     path.unlink()
         _import(engine, root, tag)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        _remove(root)
     return tag
+
+
+def _remove(root: Path) -> None:
+    """Remove a tree debootstrap made, unmounting first what it may have left mounted in it
+    (/proc, /sys, /dev when it was interrupted): removing through a mount would reach the host's."""
+    for point in mounts_under(root):
+        subprocess.run(["umount", "--lazy", point], capture_output=True, check=False)
+    if not mounts_under(root):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _import(engine: Engine, root: Path, tag: str) -> None:
