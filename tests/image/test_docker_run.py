@@ -74,8 +74,8 @@ def test_each_outcome_has_the_exit_status_of_the_outcome_table(
     status: int,
     error_type: str,
 ) -> None:
-    """3, 124, 125, 126, 127 and 128+N come out of `docker run` with the documented error body;
-    the image has no Python: the standalone build needs none."""
+    """3, 124, 125, 126, 127 and 128+N come out of `docker run` with the documented error body."""
+    # "no-python": the image has none, the standalone build needs none.
     returned, _, body = run_with_result(engine, image, event, sandbox)
     assert (returned, body["errorType"]) == (status, error_type), body
 
@@ -103,8 +103,9 @@ def test_the_lambda_like_run_is_an_unprivileged_user_on_a_read_only_root(
 
 
 def test_a_command_can_write_to_home_in_the_lambda_like_run(engine: Engine, image: str) -> None:
-    """Docker sets HOME=/ for a user without a passwd entry; the command gets a HOME it can
-    write to (/tmp), as on Lambda, so tools that keep files there work."""
+    """The command gets a HOME it can write to (/tmp), as on Lambda, where Docker sets HOME=/."""
+    # Docker's HOME=/ (the user has no passwd entry) is on the read-only root: tools that keep
+    # files in HOME (dotnet, git, ssh, the AWS CLI) would fail here and not on Lambda.
     script = 'echo kept > "$HOME/.probe" && cat "$HOME/.probe" && echo "$HOME"'
     event = {"program": "sh", "arguments": ["-c", script]}
     completed = docker_run(engine, image, event, *LAMBDA_LIKE)

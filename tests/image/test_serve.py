@@ -17,11 +17,9 @@ from .engine import Engine
 def test_the_image_serves_invocations_from_boto3_and_stops_on_sigterm(
     engine: Engine, image: str, tmp_path: Path
 ) -> None:
-    """Results and errors as Lambda gives them, a killed runtime replaced, exit 0 on SIGTERM.
-
-    The container shares the host's network (port 0: the emulator picks a free loopback port
-    and says which), so it stays on 127.0.0.1, with `--init` and in the Lambda-like sandbox.
-    """
+    """Results and errors as Lambda gives them, a killed runtime replaced, exit 0 on SIGTERM."""
+    # The container shares the host's network (port 0: the emulator picks a free loopback port
+    # and says which), so it stays on 127.0.0.1; with `--init`, in the Lambda-like sandbox.
     name = f"serve-{uuid.uuid4().hex[:12]}"
     stderr = tmp_path / "stderr"
     arguments = ["run", "--rm", "--init", "--network", "host", "--name", name, *LAMBDA_LIKE]
