@@ -1,4 +1,4 @@
-# Wrap any image with run-command-on-aws-lambda: the README's "Wrap your image" tells how.
+# Wrap any image with run-command-on-aws-lambda: docs/container-images.md tells how.
 #
 #   docker build -t run-command-on-aws-lambda .
 #   docker build --build-arg BASE_IMAGE=vendor.example/db-migrations:4.2 -t migrations .

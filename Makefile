@@ -53,7 +53,7 @@ test: lint typecheck unit image-test
 soak: $(STAMP)
 	RUN_COMMAND_SOAK_INVOCATIONS=10000 $(BIN)/pytest -m soak -s
 
-# The runtime as a self-contained directory that needs no Python where it runs (see the README).
+# The runtime as a self-contained directory that needs no Python where it runs (see docs/container-images.md).
 standalone: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
 		--distpath dist --workpath build/standalone packaging/standalone.spec

@@ -137,7 +137,7 @@ def test_the_default_command_runs_for_an_empty_event(serve: Serve) -> None:
     assert invoked.body["output"] == "from the default\n"
 
 
-def test_a_plain_http_post_works_like_the_readmes_curl(serve: Serve) -> None:
+def test_a_plain_http_post_works_like_the_docs_curl(serve: Serve) -> None:
     """POST the event; X-Amz-Log-Type: Tail adds X-Amz-Log-Result."""
     served = serve()
     connection = http.client.HTTPConnection(

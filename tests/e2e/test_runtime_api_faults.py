@@ -1,7 +1,7 @@
 """End to end: the console script against a Runtime API that misbehaves.
 
-Each fault is injected into the threaded fake API; each test checks the behaviour the README
-documents ("Faults of the Runtime API itself"), that no invocation is answered twice or with
+Each fault is injected into the threaded fake API; each test checks the behaviour docs/lambda.md
+documents ("Faults of the Runtime API"), that no invocation is answered twice or with
 another's result, and that nothing hangs (every wait is bounded).
 """
 

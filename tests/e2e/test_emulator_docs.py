@@ -1,4 +1,4 @@
-"""End to end: the README's emulator examples (curl, `aws lambda invoke`, boto3), run as written.
+"""End to end: the emulator page's examples (curl, `aws lambda invoke`, boto3), run as written.
 
 Only the address changes: the examples say 127.0.0.1:9000, the test serves on a free port.
 """
@@ -15,14 +15,14 @@ import pytest
 
 from tests.e2e.conftest import Serve
 
-README = Path(__file__).parents[2] / "README.md"
+PAGE = Path(__file__).parents[2] / "docs" / "emulator.md"
 WRITTEN_ADDRESS = "http://127.0.0.1:9000"
 
 
 def examples(language: str) -> list[str]:
-    """The code blocks in `language` of the README's emulator section."""
-    text = README.read_text()
-    start = text.index("## Try it locally the Lambda way")
+    """The code blocks in `language` of the page's `--serve` section."""
+    text = PAGE.read_text()
+    start = text.index("## `--serve`")
     section = text[start : text.index("\n## ", start + 1)]
     return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
 
@@ -40,7 +40,7 @@ def run(program: list[str], code: str, endpoint: str, cwd: Path) -> str:
     return completed.stdout.decode()
 
 
-def test_the_readme_has_the_three_kinds_of_examples() -> None:
+def test_the_page_has_the_three_kinds_of_examples() -> None:
     """curl, the AWS CLI and boto3 (so the tests below run what users read)."""
     shell = "\n".join(examples("sh"))
     assert "curl " in shell
