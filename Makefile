@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: example test lint typecheck unit image-test soak bench standalone clean
+.PHONY: example test lint typecheck unit wheel-test image-test soak bench standalone clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# tests/wheel runs under wheel-test, against the same build as the end-to-end files there;
+# tests/image under image-test.
 unit: $(STAMP)
-	$(BIN)/pytest --ignore=tests/image
+	$(BIN)/pytest --ignore=tests/wheel --ignore=tests/image
+
+# What users install: the sdist and the wheel as `python -m build` makes them, the wheel in a
+# fresh virtual environment (not editable), and the end-to-end files for local mode, Lambda
+# mode and --serve (with boto3) run again against that installation's console script.
+WHEEL_DIR := build/wheel-test
+WHEEL_E2E := tests/e2e/test_local_mode.py tests/e2e/test_lambda_mode.py tests/e2e/test_emulator.py
+wheel-test: $(STAMP)
+	rm -rf $(WHEEL_DIR)
+	$(BIN)/python -m build --quiet --outdir $(WHEEL_DIR)/dist .
+	$(PYTHON) -m venv $(WHEEL_DIR)/venv
+	$(WHEEL_DIR)/venv/bin/python -m pip install --quiet $(WHEEL_DIR)/dist/*.whl
+	RUN_COMMAND_TEST_DIST=$(WHEEL_DIR)/dist \
+	RUN_COMMAND_TEST_SCRIPT=$(CURDIR)/$(WHEEL_DIR)/venv/bin/run-command-on-aws-lambda \
+		$(BIN)/pytest tests/wheel $(WHEEL_E2E)
 
 # The Dockerfile built by a dockerd of the tests' own (Debian's docker.io, installed when
 # missing) on base images made with debootstrap, and run the README's ways. Needs root, as CI
@@ -47,7 +63,7 @@ unit: $(STAMP)
 image-test: $(STAMP)
 	$(BIN)/pytest tests/image
 
-test: lint typecheck unit image-test
+test: lint typecheck unit wheel-test image-test
 
 # The full soak (the default suite runs it with 1,000 invocations).
 soak: $(STAMP)

@@ -16,15 +16,29 @@ from tests.fake_runtime_api import FakeRuntimeApi
 from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
+# Names another installation's console script to test (`make wheel-test` names the wheel's).
+SCRIPT_VARIABLE = "RUN_COMMAND_TEST_SCRIPT"
 
 
 @pytest.fixture(scope="session")
 def console_script() -> str:
-    """The installed console script, as a user would run it."""
+    """The installed console script, as a user would run it (RUN_COMMAND_TEST_SCRIPT's if set)."""
+    chosen = os.environ.get(SCRIPT_VARIABLE)
+    if chosen:
+        assert os.access(chosen, os.X_OK), f"{SCRIPT_VARIABLE}={chosen} is not an executable file"
+        return os.path.abspath(chosen)
     script = Path(sys.executable).parent / SCRIPT_NAME
     found = str(script) if script.exists() else shutil.which(SCRIPT_NAME)
     assert found, f"{SCRIPT_NAME} is not installed: run `make test`"
     return found
+
+
+@pytest.fixture(scope="session")
+def console_python(console_script: str) -> str:
+    """The Python the console script runs on: the one beside it in its environment's bin/."""
+    python = Path(console_script).parent / "python"
+    assert python.exists(), f"no Python beside {console_script}"
+    return str(python)
 
 
 def run_script(

@@ -90,4 +90,8 @@ def error_document(verdict: Failure, request_id: str | None = None) -> ErrorDocu
 
 
 def encode_document(document: DataClassJsonMixin) -> bytes:
-    return json.dumps(document.to_dict(encode_json=False), ensure_ascii=False).encode()
+    """UTF-8 JSON. A lone surrogate (an event may name `"\\udcff"`) goes out as that escape."""
+    text = json.dumps(document.to_dict(encode_json=False), ensure_ascii=False)
+    # Surrogates are the only characters UTF-8 cannot carry, and they occur only inside JSON
+    # strings, where `\udcff` is the escape json.dumps itself writes with ensure_ascii.
+    return text.encode("utf-8", "backslashreplace")

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping
 
 from ..adapters.executor.process_executor import ProcessExecutor
+from ..adapters.home import is_writable_directory
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.environment import child_environment
@@ -25,9 +26,11 @@ def run(
     """Run `spec` as a child process, forwarding its output to the `stdout`/`stderr` fds.
 
     The child's environment is `environ` (default: this process's) plus `spec.environment`,
-    with HOME defaulting to /tmp. Raises `InvalidEvent` for a `directory` that is unusable.
+    with HOME set to /tmp unless it is a writable directory. Raises `InvalidEvent` for a
+    `directory` that is unusable.
     """
     base = os.environ if environ is None else environ
     executor = ProcessExecutor(stdout=stdout, stderr=stderr, search_path=base.get("PATH"))
     stop = StopPlan.plan(now=time.monotonic(), grace=grace, timeout=spec.timeout)
-    return executor.execute(spec, environment=child_environment(base, spec.environment), stop=stop)
+    environment = child_environment(base, spec.environment, usable_home=is_writable_directory)
+    return executor.execute(spec, environment=environment, stop=stop)

@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable, Mapping
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
+from ..adapters.home import is_writable_directory
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.environment import child_environment
-from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed
+from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed, TransportError
 from ..domain.event import command_from_event
 from ..domain.invocation import Invocation
 from ..domain.masking import secret_values
@@ -23,6 +24,8 @@ from .logs import request_context
 from .settings import Settings
 
 log = logging.getLogger("run_command_on_aws_lambda")
+
+FAULT_DETAIL_LIMIT = 1000
 
 
 class CommandRunner:
@@ -36,8 +39,10 @@ class CommandRunner:
         environ: Mapping[str, str],
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
+        usable_home: Callable[[str], bool] = is_writable_directory,
     ) -> None:
         self._executor = executor
+        self._usable_home = usable_home
         self._settings = settings
         self._environ = dict(environ)
         self._wall_clock = wall_clock
@@ -68,7 +73,9 @@ class CommandRunner:
 
         Raises `InvalidEvent` for an unusable `directory` or a command line too large to start.
         """
-        environment = child_environment(self._environ, spec.environment, invocation)
+        environment = child_environment(
+            self._environ, spec.environment, invocation, usable_home=self._usable_home
+        )
         stop = StopPlan.plan(
             now=self._clock(),
             grace=self._settings.grace,
@@ -96,8 +103,9 @@ def serve(
 ) -> Verdict | None:
     """Serve invocations until the transport has no more or a shutdown was requested.
 
-    Returns the last verdict. A fault in the runtime itself while handling one invocation is
-    reported as that invocation's `RuntimeFailure`, and the loop goes on.
+    Returns the last verdict. A fault in the runtime itself while handling one invocation, or
+    while building or posting its answer, is reported as that invocation's `RuntimeFailure`,
+    and the loop goes on. Only a `TransportError` (the API itself is broken) ends it.
     """
     verdict = None
     while shutdown is None or shutdown.requested is None:
@@ -107,7 +115,7 @@ def serve(
         busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
         with busy, request_context(invocation.request_id):
             verdict = _handle_safely(runner, invocation)
-            transport.report(invocation, verdict)
+            verdict = _report_safely(transport, invocation, verdict)
     return verdict
 
 
@@ -116,10 +124,31 @@ def _handle_safely(runner: CommandRunner, invocation: Invocation) -> Verdict:
         return runner.handle(invocation)
     except Exception as error:  # a bug or a system fault (out of fds): keep serving
         log.exception("The runtime failed while handling request %s.", invocation.request_id)
-        return Failure(
-            error_type=ErrorType.RUNTIME_FAILURE,
-            message=f"The runtime failed: {type(error).__name__}: {error}",
-        )
+        return _runtime_failure("The runtime failed", error)
+
+
+def _report_safely(transport: Transport, invocation: Invocation, verdict: Verdict) -> Verdict:
+    """Report `verdict`, or if its answer cannot be built or posted, a `RuntimeFailure`."""
+    try:
+        transport.report(invocation, verdict)
+    except TransportError:
+        raise
+    except Exception as error:  # encoding, masking, a body the transport cannot take...
+        # Transports build the whole body before they send it, so nothing was answered yet.
+        log.exception("The runtime could not answer request %s.", invocation.request_id)
+        verdict = _runtime_failure("The runtime could not report the outcome", error)
+        transport.report(invocation, verdict)
+    return verdict
+
+
+def _runtime_failure(what: str, error: Exception) -> Failure:
+    """A fault of the runtime itself, told in a message that any transport can carry."""
+    detail = str(error).encode("ascii", "backslashreplace").decode("ascii")
+    if len(detail) > FAULT_DETAIL_LIMIT:  # the error may quote a huge event
+        detail = f"{detail[:FAULT_DETAIL_LIMIT]}..."
+    return Failure(
+        error_type=ErrorType.RUNTIME_FAILURE, message=f"{what}: {type(error).__name__}: {detail}"
+    )
 
 
 def _log_verdict(verdict: Verdict) -> None:

@@ -80,6 +80,12 @@ class AllowList:
             if resolved is not None:
                 yield resolved
 
+    def lists(self, program: str) -> bool:
+        """Whether an event's `program` is written as one of the entries, found or not."""
+        if program.startswith("/"):
+            return posixpath.normpath(program) in self.paths
+        return program in self.names
+
     def allows(self, program_file: str, resolve: Callable[[str], str | None]) -> bool:
         """Whether `program_file` (resolved the same way as the entries) is on the list."""
         return program_file in set(self.allowed_files(resolve))

@@ -7,6 +7,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 
+def os_bytes(text: str) -> bytes:
+    """`text` as a process gets it (argument, variable, input): UTF-8.
+
+    The lone surrogates U+DC80 to U+DCFF stand for the raw bytes 0x80 to 0xFF, as in Python's
+    own file names and arguments (surrogateescape); any other lone surrogate cannot be passed
+    and raises `UnicodeEncodeError`.
+    """
+    return text.encode("utf-8", "surrogateescape")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommandSpec:
     """One command line with everything the child process needs.

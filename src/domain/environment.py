@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .invocation import Invocation
 
@@ -18,14 +18,21 @@ def child_environment(
     runtime: Mapping[str, str],
     event: Mapping[str, str],
     invocation: Invocation | None = None,
+    *,
+    usable_home: Callable[[str], bool],
 ) -> dict[str, str]:
     """The runtime's variables, minus its private ones, plus per-invocation ones, plus the event's.
 
-    Lambda sets no HOME and many tools fail without a writable one, so HOME defaults to /tmp.
+    Lambda sets no HOME and many tools (git, ssh, dotnet, the AWS CLI) fail without a writable
+    one, so the runtime's HOME is kept only if `usable_home` says it is a writable directory;
+    else the child gets /tmp. Docker sets HOME=/ for a user without a passwd entry, unwritable
+    on a read-only root. A HOME the event sets is the event's to keep.
     The trace id follows the AWS convention: set from the invocation, removed when it has none.
     """
     environment = {k: v for k, v in runtime.items() if k not in RUNTIME_PRIVATE_VARIABLES}
-    environment.setdefault("HOME", FALLBACK_HOME)
+    home = environment.get("HOME")
+    if not home or ("HOME" not in event and not usable_home(home)):
+        environment["HOME"] = FALLBACK_HOME
     if invocation is not None:
         environment.pop(TRACE_VARIABLE, None)
         if invocation.trace_id:

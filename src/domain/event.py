@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TypeGuard
 
 from .allowlist import LOCK_VARIABLE, Lock
-from .command import CommandSpec
+from .command import CommandSpec, os_bytes
 from .errors import InvalidEvent, ProgramNotAllowed
 
 EVENT_FIELDS = (
@@ -103,7 +103,7 @@ def _optional_text(
         raise InvalidEvent(f'"{name}" must be a string, not {_kind(value)}.')
     if not value and not allow_empty:
         raise InvalidEvent(f'"{name}" must not be empty.')
-    _reject_nul(value, f'"{name}"')
+    _check_text(value, f'"{name}"')
     return value
 
 
@@ -121,7 +121,7 @@ def _text_list(event: Mapping[object, object], name: str) -> tuple[str, ...] | N
             raise InvalidEvent(
                 f'"{name}" must be a list of strings, but item {index} is {_kind(item)}.'
             )
-        _reject_nul(item, f'"{name}" item {index}')
+        _check_text(item, f'"{name}" item {index}')
     return tuple(value)
 
 
@@ -140,12 +140,13 @@ def _environment(event: Mapping[object, object]) -> dict[str, str]:
                 f'"environment" has an invalid variable name {_quote_name(key)}: '
                 'a name must be non-empty and contain no "=" and no NUL byte.'
             )
+        _check_text(key, f'"environment" variable name {key!r}')
         if not isinstance(item, str):
             raise InvalidEvent(
                 f'"environment" variable {key!r} must be a string, not {_kind(item)}. '
                 'Quote numbers and booleans: "PORT": "5432".'
             )
-        _reject_nul(item, f'"environment" variable {key!r}')
+        _check_text(item, f'"environment" variable {key!r}')
     return dict(value)
 
 
@@ -172,7 +173,10 @@ def _timeout(event: Mapping[object, object]) -> float | None:
         return None
     if not _is_number(value):
         raise InvalidEvent(f'"timeout" must be a number of seconds, not {_kind(value)}.')
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of hundreds of digits: no timeout at all, or negative
+        seconds = math.inf
     if not math.isfinite(seconds) or seconds <= 0:
         raise InvalidEvent(
             f'"timeout" must be a number of seconds greater than 0, not {_describe_number(value)}.'
@@ -180,9 +184,19 @@ def _timeout(event: Mapping[object, object]) -> float | None:
     return seconds
 
 
-def _reject_nul(value: str, where: str) -> None:
+def _check_text(value: str, where: str) -> None:
+    """Text must reach the command unchanged: no NUL byte, no lone surrogate it cannot carry."""
     if "\0" in value:
         raise InvalidEvent(f"{where} contains a NUL byte, which no command line can carry.")
+    try:
+        os_bytes(value)
+    except UnicodeEncodeError as error:
+        raise InvalidEvent(
+            # The character is not shown: the value may be a secret.
+            f"{where} contains a lone surrogate (\\ud800 to \\udfff) at character {error.start}, "
+            "which no command can receive. Send text; only \\udc80 to \\udcff may stand alone, "
+            "for the raw bytes 0x80 to 0xff."
+        ) from None
 
 
 def _is_integer(value: object) -> TypeGuard[int | float]:

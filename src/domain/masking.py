@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from .command import os_bytes
+
 MASK = b"***"
 _SECRET_WORDS = frozenset({"PASSWORD", "SECRET", "TOKEN", "KEY"})
 
@@ -18,9 +20,9 @@ def is_secret_name(name: str) -> bool:
 
 
 def secret_values(environment: Mapping[str, str]) -> tuple[bytes, ...]:
-    """The non-empty values of the secret-named variables, longest first, as UTF-8."""
+    """The non-empty values of the secret-named variables, longest first, as bytes (`os_bytes`)."""
     values = {
-        value.encode() for name, value in environment.items() if value and is_secret_name(name)
+        os_bytes(value) for name, value in environment.items() if value and is_secret_name(name)
     }
     return tuple(sorted(values, key=len, reverse=True))
 

@@ -133,3 +133,20 @@ def test_json_log_level_filters_the_runtime_s_lines(runtime_api: FakeRuntimeApi)
         configure_logging(os.environ)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(line["level"], line["requestId"]) for line in lines] == [("ERROR", bad)]
+
+
+def test_an_error_body_refused_as_too_large_is_followed_by_a_runtime_failure(
+    runtime_api: FakeRuntimeApi,
+) -> None:
+    """413 on an error post: the invocation still gets a RuntimeFailure, the loop goes on."""
+    runtime_api.fail("error", 413)
+    ids = [runtime_api.enqueue({"program": "false"}), runtime_api.enqueue({"program": "true"})]
+    runtime_api.enqueue_status(500)
+    with pytest.raises(TransportError):
+        serve_all(runtime_api)
+    assert [(post.request_id, post.error_type_header) for post in runtime_api.posts] == [
+        (ids[0], "Function.CommandFailed"),
+        (ids[0], "Function.RuntimeFailure"),
+        (ids[1], None),
+    ]
+    assert "larger than Lambda accepts" in str(runtime_api.posts[1].document["errorMessage"])

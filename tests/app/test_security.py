@@ -92,6 +92,53 @@ def test_paths_tricks_and_symlinks_do_not_get_around_the_allow_list(tools: Path)
     ]
 
 
+def test_under_an_allow_list_every_other_program_is_not_allowed_and_nothing_is_revealed(
+    tools: Path,
+) -> None:
+    """Missing, not executable, a directory or elsewhere: all ProgramNotAllowed, in the same words.
+
+    Otherwise an invoker could probe which files exist (CommandNotFound named the resolved path).
+    """
+    (tools / "plain").write_text("not a program\n")
+    (tools / "dangling").symlink_to(tools / "nowhere")
+    probes = [
+        "./sh",
+        "no-such-program",
+        "plain",
+        "./plain",
+        "dangling",
+        "./dangling",
+        ".",
+        str(tools),
+        "../bin",
+        "other",
+        "alias",
+        "/bin/sh",
+    ]
+    verdicts = serve_with(
+        tools,
+        {"RUN_COMMAND_ALLOWED_PROGRAMS": "hello, missing-tool"},
+        *({"program": probe, "directory": str(tools)} for probe in probes),
+        {"program": "./sh", "directory": "/no/such/directory"},
+        {"program": "missing-tool"},
+    )
+    *refused, listed = verdicts
+    assert error_types(refused) == ["ProgramNotAllowed"] * (len(probes) + 1)
+    for probe, verdict in zip([*probes, "./sh"], refused, strict=True):
+        assert isinstance(verdict, Failure)
+        assert verdict.message == (
+            f"{probe} is not allowed. Add it to RUN_COMMAND_ALLOWED_PROGRAMS to let events run it."
+        )
+        assert verdict.result is not None
+        assert verdict.result.detail == ""
+    # An entry of the list that is not installed is the operator's to fix: said, no PATH shown.
+    assert isinstance(listed, Failure)
+    assert (listed.error_type.value, listed.message) == (
+        "CommandNotFound",
+        "missing-tool was not found.",
+    )
+
+
 def test_a_symlink_to_an_allowed_program_runs_the_allowed_file(tools: Path) -> None:
     """The resolved real path is what runs: `alias` runs `other`'s file when `other` is allowed."""
     verdicts = serve_with(

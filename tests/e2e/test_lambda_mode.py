@@ -283,3 +283,35 @@ def test_a_response_refused_as_too_large_is_logged_and_the_runtime_goes_on(
     assert "refused the response for request" in runtime.stderr
     assert "answered 413" in runtime.stderr
     assert "answered 403" in runtime.stderr
+
+
+def test_lone_surrogates_in_an_event_are_answered_and_the_runtime_goes_on(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """`\\udcff` stands for the byte 0xff; `\\ud800` is refused; each event gets its own answer."""
+    events = {
+        "missing": b'{"program": "\\udcff"}',
+        "argument": b'{"program": "printf", "arguments": ["%s", "\\udcff"]}',
+        "input": b'{"program": "cat", "input": "a\\udcffb"}',
+        "secret": b'{"program": "printf", "arguments": ["x\\udcff"], '
+        b'"environment": {"DB_PASSWORD": "x\\udcff"}}',
+        "unpassable": b'{"program": "echo", "arguments": ["\\ud800"]}',
+        "unpassable name": b'{"program": "true", "environment": {"\\udfff": "1"}}',
+    }
+    ids = {name: runtime_api.enqueue(event) for name, event in events.items()}
+    served = runtime_api.enqueue({"program": "sh", "arguments": ["-c", "echo next"]})
+    with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
+        assert runtime_api.outcome(served).document["output"] == "next\n"
+    outcomes = {name: runtime_api.outcome(ids[name]) for name in events}
+    missing = outcomes["missing"].document
+    assert missing["errorType"] == "CommandNotFound"
+    assert missing["program"] == "\udcff"  # the body is UTF-8 JSON, the surrogate an escape
+    assert outcomes["argument"].document["output"] == "\ufffd"  # the byte 0xff, not UTF-8
+    assert outcomes["input"].document["output"] == "a\ufffdb"
+    assert outcomes["secret"].document["output"] == "***"
+    for name in ("unpassable", "unpassable name"):
+        document = outcomes[name].document
+        assert document["errorType"] == "InvalidEvent"
+        assert "surrogate" in str(document["errorMessage"])
+    assert len(runtime_api.posts) == len(events) + 1
+    assert "Traceback" not in runtime.stderr + runtime.stdout

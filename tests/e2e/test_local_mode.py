@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -158,10 +157,10 @@ def test_log_lines_never_show_environment_values(console_script: str) -> None:
     assert b"canary-3141" not in completed.stderr + completed.stdout
 
 
-def test_python_dash_m_is_the_same_program() -> None:
+def test_python_dash_m_is_the_same_program(console_python: str) -> None:
     """`python -m run_command_on_aws_lambda` works like the console script."""
     completed = subprocess.run(
-        [sys.executable, "-m", "run_command_on_aws_lambda", "--event", '{"program": "true"}'],
+        [console_python, "-m", "run_command_on_aws_lambda", "--event", '{"program": "true"}'],
         capture_output=True,
         check=False,
         timeout=60,
@@ -206,3 +205,21 @@ def wait_until_catching(pid: int, number: int, timeout: float = 30) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} never installed a handler for signal {number}")
+
+
+def test_a_home_that_is_not_a_writable_directory_is_replaced_by_tmp(
+    console_script: str, tmp_path: Path
+) -> None:
+    """The runtime's HOME is kept only when the child could write there; else it gets /tmp."""
+    usable = tmp_path / "home"
+    usable.mkdir()
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    show_home = event(program="sh", arguments=["-c", 'printf %s "$HOME"'])
+    homes = {str(usable): str(usable), str(a_file): "/tmp", str(tmp_path / "none"): "/tmp"}
+    for home, expected in homes.items():
+        completed = run_script(console_script, stdin=show_home, env={"HOME": home})
+        assert (completed.returncode, completed.stdout.decode()) == (0, expected), home
+    chosen = event(program="sh", arguments=["-c", 'printf %s "$HOME"'], environment={"HOME": "/x"})
+    completed = run_script(console_script, stdin=chosen, env={"HOME": str(a_file)})
+    assert completed.stdout == b"/x"  # the event's HOME is the event's business

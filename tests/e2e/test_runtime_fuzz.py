@@ -6,7 +6,8 @@ for its own request id (a result, a command's error or a clean `InvalidEvent`, n
 `RuntimeFailure`), and no traceback may reach the runtime's stdout or stderr.
 
 The runtime's PATH holds only harmless programs, so whatever program name is generated either
-runs one of them or is `CommandNotFound`.
+runs one of them or is `CommandNotFound`. Events are written as Python objects and, to reach the
+decoder with what only JSON text can say (lone surrogate escapes, NaN, 1e999), as text.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from hypothesis import strategies as st
 
 from run_command_on_aws_lambda.domain.event import EVENT_FIELDS
 from tests.fake_runtime_api import FakeRuntimeApi, Post
+from tests.hostile_json import event_texts
 from tests.runtime_process import RuntimeProcess
-from tests.unit.test_event_fuzz import json_values
+from tests.unit.test_event_fuzz import any_character, json_values
 
 BYTES_EXAMPLES = 500
-JSON_EXAMPLES = 500
-EVENT_EXAMPLES = 800
+JSON_EXAMPLES = 400
+EVENT_EXAMPLES = 500
+TEXT_EXAMPLES = 500
 HARMLESS_PROGRAMS = ("true", "false", "echo", "printf", "cat", "wc")
 COMMAND_ERRORS = {"CommandFailed", "CommandNotFound", "PermissionDenied", "CommandTimedOut"}
 
@@ -42,14 +45,14 @@ def fuzz(examples: int) -> settings:
     )
 
 
-programs = st.sampled_from(HARMLESS_PROGRAMS) | st.text(max_size=12)
+programs = st.sampled_from(HARMLESS_PROGRAMS) | st.text(any_character, max_size=12)
+short_texts = st.text(any_character, max_size=20)
 near_events = st.fixed_dictionaries(
     {},
     optional={
         "program": programs | json_values,
-        "arguments": st.lists(st.text(max_size=20), max_size=5) | json_values,
-        "environment": st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3)
-        | json_values,
+        "arguments": st.lists(short_texts, max_size=5) | json_values,
+        "environment": st.dictionaries(short_texts, short_texts, max_size=3) | json_values,
         "ports": st.lists(st.integers(-1, 70000), max_size=2) | json_values,
         "timeout": st.floats(allow_nan=True) | st.integers() | json_values,
         "directory": st.sampled_from(["/tmp", ".", "/no/such"]) | st.text(max_size=10),
@@ -148,6 +151,20 @@ def test_events_that_almost_make_sense_run_or_fail_cleanly_under_odd_request_ids
         post = loop.send(event, request_id)
         if post.kind == "response":
             assert event.get("program") in HARMLESS_PROGRAMS
+
+    case()
+    served = loop.send({"program": "echo", "arguments": ["still serving"]})
+    assert served.document["output"] == "still serving\n"
+    loop.assert_clean_logs()
+
+
+def test_hostile_json_text_in_every_field_is_answered_and_the_loop_goes_on(loop: Loop) -> None:
+    """Lone surrogates, NUL, controls, every escape, NaN, 1e999 in any field: one answer each."""
+
+    @fuzz(TEXT_EXAMPLES)
+    @given(event_texts())
+    def case(text: str) -> None:
+        loop.send(text.encode())
 
     case()
     served = loop.send({"program": "echo", "arguments": ["still serving"]})

@@ -69,6 +69,21 @@ def test_only_tmp_is_writable_and_home_defaults_to_it(sandbox: Sandbox) -> None:
     assert body["stackTrace"][-1] == "touch: /opt/x: Read-only file system"
 
 
+def test_a_home_the_sandbox_user_cannot_write_is_replaced_by_tmp(sandbox: Sandbox) -> None:
+    """HOME=/ (Docker's for a uid with no passwd entry) or read-only: the child gets /tmp.
+
+    Unless the event sets HOME itself: then it is the event's to keep.
+    """
+    script = 'echo "HOME=$HOME"; touch "$HOME/written" 2>&1 && echo written'
+    command = {"program": "sh", "arguments": ["-c", script]}
+    for home in ("/", "/opt", "/no/such/home"):
+        status, output, _ = run_event(sandbox, command, HOME=home)
+        assert (status, output.splitlines()) == (0, ["HOME=/tmp", "written"]), home
+    status, output, _ = run_event(sandbox, {**command, "environment": {"HOME": "/opt"}}, HOME="/")
+    assert status == 1
+    assert output.splitlines() == ["HOME=/opt", "touch: /opt/written: Read-only file system"]
+
+
 def test_a_failing_command_exits_with_its_status_and_reports_the_error(sandbox: Sandbox) -> None:
     """A non-zero exit becomes the runtime's status and a CommandFailed error body."""
     event = {"program": "sh", "arguments": ["-c", "echo migration failed >&2; exit 3"]}

@@ -84,3 +84,13 @@ def test_a_command_lock_accepts_only_an_empty_event() -> None:
     assert command_from_event({}, DEFAULT, Lock.COMMAND) == DEFAULT
     with pytest.raises(ProgramNotAllowed, match="may not change it"):
         command_from_event({"arguments": ["x"]}, DEFAULT, Lock.COMMAND)
+
+
+def test_an_event_s_program_is_listed_only_when_written_as_an_entry() -> None:
+    """A name entry matches that name; a path entry matches that path, normalised."""
+    allowed = AllowList.parse("psql, /opt/tool")
+    assert allowed.lists("psql")
+    assert allowed.lists("/opt//tool")
+    assert not allowed.lists("./psql")
+    assert not allowed.lists("tool")
+    assert not allowed.lists("/usr/bin/psql")

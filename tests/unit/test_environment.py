@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from run_command_on_aws_lambda.domain.environment import child_environment
+from collections.abc import Mapping
+
+from run_command_on_aws_lambda.domain import environment as environments
 from run_command_on_aws_lambda.domain.invocation import Invocation
+
+WRITABLE = frozenset({"/root", "/work"})
+
+
+def child_environment(
+    runtime: Mapping[str, str], event: Mapping[str, str], invocation: Invocation | None = None
+) -> dict[str, str]:
+    """The child's environment where only /root and /work are writable directories."""
+    return environments.child_environment(
+        runtime, event, invocation, usable_home=WRITABLE.__contains__
+    )
+
 
 RUNTIME = {
     "PATH": "/usr/bin:/bin",
@@ -27,6 +41,13 @@ def test_home_defaults_to_tmp_unless_set() -> None:
     assert child_environment(RUNTIME, {})["HOME"] == "/tmp"
     assert child_environment(RUNTIME, {"HOME": "/work"})["HOME"] == "/work"
     assert child_environment({**RUNTIME, "HOME": "/root"}, {})["HOME"] == "/root"
+
+
+def test_a_runtime_home_that_is_not_writable_counts_as_none() -> None:
+    """HOME=/ on a read-only root (or empty, or missing) becomes /tmp; the event's is kept."""
+    for home in ("/", "", "/no/such/home"):
+        assert child_environment({**RUNTIME, "HOME": home}, {})["HOME"] == "/tmp"
+    assert child_environment({**RUNTIME, "HOME": "/"}, {"HOME": "/opt"})["HOME"] == "/opt"
 
 
 def test_event_variables_override_the_runtime_ones() -> None:

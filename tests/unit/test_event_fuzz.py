@@ -1,6 +1,7 @@
 """Unit, property-based: whatever bytes or JSON arrive, the decoder answers cleanly.
 
-Every case ends in a command or in an `InvalidEvent`; nothing else ever escapes.
+Every case ends in a command or in an `InvalidEvent`; nothing else ever escapes, and either
+can be answered: its error or result body encodes, whatever text the event held.
 """
 
 from __future__ import annotations
@@ -10,20 +11,28 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from run_command_on_aws_lambda.adapters.wire import decode_event
-from run_command_on_aws_lambda.domain.command import CommandSpec
+from run_command_on_aws_lambda.adapters.wire import decode_event, encode_verdict
+from run_command_on_aws_lambda.domain.command import CommandSpec, os_bytes
 from run_command_on_aws_lambda.domain.errors import InvalidEvent
 from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, command_from_event
+from run_command_on_aws_lambda.domain.masking import secret_values
+from run_command_on_aws_lambda.domain.policy import invalid_event, judge
+from run_command_on_aws_lambda.domain.result import Ending, ExecutionResult
+from tests.hostile_json import event_texts, value_texts
 
 FUZZ_EXAMPLES = 500
+HOSTILE_EXAMPLES = 300
 
+# Any text, lone surrogates included (Hypothesis leaves them out unless asked).
+any_character = st.characters(exclude_categories=[])
+texts = st.text(any_character)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    | texts,
+    lambda children: st.lists(children) | st.dictionaries(texts, children),
     max_leaves=20,
 )
 
@@ -81,3 +90,42 @@ def test_a_huge_integer_is_an_invalid_event_not_a_crash() -> None:
     outcome = decode(b'{"program": "id", "timeout": ' + b"9" * 5000 + b"}")
     assert isinstance(outcome, InvalidEvent)
     assert "not valid JSON" in str(outcome)
+
+
+def assert_answerable(outcome: CommandSpec | InvalidEvent) -> None:
+    """The invalid event's error body, or a not-found body naming the command, encodes."""
+    if isinstance(outcome, InvalidEvent):
+        body = encode_verdict(invalid_event(str(outcome)), request_id="fuzz")
+        assert json.loads(body.decode("utf-8"))["errorMessage"] == str(outcome)
+        return
+    for text in (*outcome.argv, *outcome.environment, *outcome.environment.values()):
+        assert b"\0" not in os_bytes(text)
+    secret_values(outcome.environment)
+    result = ExecutionResult(program=outcome.program, ending=Ending.NOT_FOUND, detail="fuzz")
+    body = encode_verdict(judge(result), request_id="fuzz")
+    assert json.loads(body.decode("utf-8"))["program"] == outcome.program
+
+
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None)
+@given(value_texts)
+def test_hostile_json_text_is_decoded_or_refused_and_either_can_be_answered(text: str) -> None:
+    """Lone surrogate escapes, NaN, 1e999, huge integers, controls: all end cleanly."""
+    outcome = decode(text.encode())
+    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert_answerable(outcome)
+
+
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None)
+@given(event_texts())
+def test_hostile_values_in_every_field_are_validated_and_answerable(text: str) -> None:
+    """Every field, environment names and values too, holding what JSON text can say."""
+    outcome = decode(text.encode())
+    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert_answerable(outcome)
+
+
+def test_an_integer_too_large_for_a_float_is_an_invalid_timeout_not_a_crash() -> None:
+    """400 digits parse as an integer, but no float holds them (found by the text fuzzer)."""
+    outcome = decode(b'{"program": "id", "timeout": -' + b"9" * 400 + b"}")
+    assert isinstance(outcome, InvalidEvent)
+    assert '"timeout" must be a number of seconds greater than 0' in str(outcome)

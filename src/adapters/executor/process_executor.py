@@ -20,7 +20,7 @@ from ...domain.deadline import StopPlan
 from ...domain.errors import InvalidEvent
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder
-from .program_lookup import Unrunnable, allowed_file, resolve_program
+from .program_lookup import Unrunnable, allowed_program, resolve_program
 from .shutdown_signal import ShutdownSignal
 from .supervisor import Supervisor
 
@@ -70,22 +70,9 @@ class ProcessExecutor:
         mask: tuple[bytes, ...] = (),
     ) -> ExecutionResult:
         started = self._clock()
-        if spec.directory is not None:
-            _check_directory(spec.directory)
-        executable = resolve_program(
-            spec.program, search_path=self._search_path, directory=spec.directory
-        )
-        if isinstance(executable, Unrunnable):
-            return ExecutionResult(
-                program=spec.program, ending=executable.ending, detail=executable.detail
-            )
-        if self._allowed is not None:
-            if not allowed_file(executable, self._allowed, search_path=self._search_path):
-                detail = f"it is {os.path.realpath(executable)}"
-                return ExecutionResult(
-                    program=spec.program, ending=Ending.NOT_ALLOWED, detail=detail
-                )
-            executable = os.path.realpath(executable)  # the file compared is the file run
+        executable = self._program_file(spec)
+        if isinstance(executable, ExecutionResult):
+            return executable
         output = self._supervisor.forwarding(mask)
         try:
             process = subprocess.Popen(
@@ -108,6 +95,27 @@ class ProcessExecutor:
             raise
         output.release_child_ends()  # the child has them: its exit is their end
         return self._supervisor.supervise(process, spec, stop, started, output=output)
+
+    def _program_file(self, spec: CommandSpec) -> str | ExecutionResult:
+        """The file to run, or the result of a command that cannot start.
+
+        Under an allow-list the program is checked first, and a refusal says nothing but the
+        event's own words: neither the program's nor the directory's existence leaks.
+        """
+        program, directory, search_path = spec.program, spec.directory, self._search_path
+        if self._allowed is None:
+            if directory is not None:
+                _check_directory(directory)
+            found = resolve_program(program, search_path=search_path, directory=directory)
+        else:
+            found = allowed_program(
+                program, self._allowed, search_path=search_path, directory=directory
+            )
+            if not isinstance(found, Unrunnable) and directory is not None:
+                _check_directory(directory)
+        if isinstance(found, Unrunnable):
+            return ExecutionResult(program=program, ending=found.ending, detail=found.detail)
+        return found
 
 
 def _check_directory(directory: str) -> None:

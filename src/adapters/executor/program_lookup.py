@@ -59,6 +59,23 @@ def _why_not(path: str) -> str:
     return f"{path} is not executable: permission denied"
 
 
+def allowed_program(
+    program: str, allowed: AllowList, *, search_path: str | None, directory: str | None
+) -> str | Unrunnable:
+    """The real path to run for `program` if the allow-list names its file, or why not.
+
+    Any program the list does not name, missing, not executable or another file, is
+    NOT_ALLOWED, with no detail: an invoker must not learn from the answer which files exist.
+    An entry of the list itself that cannot run (the operator's mistake) keeps its ending.
+    """
+    found = resolve_program(program, search_path=search_path, directory=directory)
+    if isinstance(found, Unrunnable):
+        return Unrunnable(found.ending if allowed.lists(program) else Ending.NOT_ALLOWED, "")
+    if not allowed_file(found, allowed, search_path=search_path):
+        return Unrunnable(Ending.NOT_ALLOWED, "")
+    return os.path.realpath(found)  # the file compared is the file run
+
+
 def allowed_file(program_file: str, allowed: AllowList, *, search_path: str | None) -> bool:
     """Whether the file `program_file` is one the allow-list names (symbolic links resolved).
 

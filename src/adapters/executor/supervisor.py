@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...domain.command import CommandSpec
+from ...domain.command import CommandSpec, os_bytes
 from ...domain.deadline import StopPlan
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder, Forwarding
@@ -108,7 +108,7 @@ class _Run:
         if supervisor.shutdown is not None:
             self.selector.register(supervisor.shutdown.fileno(), selectors.EVENT_READ, _SHUTDOWN)
         if self.process.stdin is not None:
-            self.feeder = InputFeeder(self.process.stdin, (self.spec.input or "").encode())
+            self.feeder = InputFeeder(self.process.stdin, os_bytes(self.spec.input or ""))
             self.selector.register(self.process.stdin, selectors.EVENT_WRITE, _STDIN)
 
     def supervise(self) -> ExecutionResult:

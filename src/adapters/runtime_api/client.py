@@ -186,11 +186,13 @@ class RuntimeApiTransport:
 
     def report(self, invocation: Invocation, verdict: Verdict) -> None:
         status = self._post(invocation.request_id, verdict)
-        if status == 413 and not isinstance(verdict, Failure):
-            # Lambda has closed the invocation: this error is refused (403) and only logged.
+        if status == 413:
+            # A response refused as too large closes the invocation on Lambda: this error is
+            # then refused (403) and only logged. Anywhere else it is the invocation's answer.
             too_large = Failure(
                 error_type=ErrorType.RUNTIME_FAILURE,
-                message="The result body is larger than Lambda accepts (413).",
+                message=f"The {'error' if isinstance(verdict, Failure) else 'result'} body is "
+                "larger than Lambda accepts (413).",
             )
             self._post(invocation.request_id, too_large)
 
