@@ -126,15 +126,16 @@ def test_a_500_on_a_post_ends_the_runtime_after_one_post(
 def test_a_413_on_an_error_is_logged_and_the_loop_goes_on(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
-    """An error body refused as too large is not followed by anything: logged, next served."""
+    """An error body refused as too large is followed by a short RuntimeFailure; next served."""
     runtime_api.fail("error", 413)
     ids = [runtime_api.enqueue(FAILING), runtime_api.enqueue(OWN_ID)]
     with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
         runtime_api.outcome(ids[1])
         runtime_api.wait_until_polling()
-    assert [(post.request_id, post.kind) for post in runtime_api.posts] == [
-        (ids[0], "error"),
-        (ids[1], "response"),
+    assert [(post.request_id, post.error_type_header) for post in runtime_api.posts] == [
+        (ids[0], "Function.CommandFailed"),
+        (ids[0], "Function.RuntimeFailure"),
+        (ids[1], None),
     ]
     assert f"refused the error for request {ids[0]}" in runtime.stderr
     assert_no_traceback(runtime)
