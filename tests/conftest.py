@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_runtime_api import FakeRuntimeApi
+from tests.local_dynamodb import LocalDynamoDb, LocalTable, local_dynamodb
 from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
@@ -81,3 +82,15 @@ def no_process_outlives_the_suite() -> Iterator[None]:
     yield
     after = (len(marked(value, SESSION_MARK)), len(zombie_children()))
     assert after == before, f"(living, zombie) processes: {before} at the start, {after} now"
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[LocalDynamoDb]:
+    """A DynamoDB-compatible server (moto) on 127.0.0.1, for the whole session."""
+    yield from local_dynamodb()
+
+
+@pytest.fixture
+def idempotency_table(dynamodb: LocalDynamoDb) -> LocalTable:
+    """A new, empty idempotency table in the local DynamoDB."""
+    return dynamodb.create_table()

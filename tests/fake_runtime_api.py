@@ -63,7 +63,14 @@ class Slow:
     seconds: float
 
 
-Fault = int | Drop | Slow
+@dataclass(frozen=True)
+class Early:
+    """On a streamed post: answer `status` as soon as its first chunk arrives, and hang up."""
+
+    status: int
+
+
+Fault = int | Drop | Slow | Early
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,13 @@ class Post:
     headers: dict[str, str]
     body: bytes
     received_at: float  # Unix time, seconds
+    trailers: dict[str, str] = field(default_factory=dict)  # of a streamed post, lower-case names
+    raw: bytes = b""  # a streamed post's body as it came, chunk framing and trailers included
+    ended: bool = True  # whether a streamed post's body reached its last chunk
+
+    @property
+    def streamed(self) -> bool:
+        return self.headers.get("transfer-encoding") == "chunked"
 
     @property
     def document(self) -> dict[str, object]:
@@ -103,6 +117,8 @@ class FakeRuntimeApi:
     `fail(kind, *faults)` makes the next requests of a kind ("next", "response", "error",
     "register") misbehave, one fault each: a status to answer with instead (a 500 on `next`
     consumes no event), a `Drop` or a `Slow`. A post is recorded before its fault applies.
+    A streamed (chunked) post is read chunk by chunk: `chunks` shows each as it arrives, and
+    `Drop(partway=True)` hangs up, and `Early` answers, after its first chunk.
     """
 
     def __init__(self) -> None:
@@ -114,6 +130,7 @@ class FakeRuntimeApi:
         self._numbers = itertools.count(1)
         self._closed = threading.Event()
         self.posts: list[Post] = []
+        self.chunks: dict[str, list[bytes]] = collections.defaultdict(list)
         self.delivered: list[str] = []
         self.connections = 0
         self.waiting_next = 0
@@ -282,8 +299,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, b'{"errorMessage": "no such path"}')
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         parts = self.path.removeprefix(RUNTIME).strip("/").split("/")
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            self._streamed(parts[1] if len(parts) == 3 else "")
+            return
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == f"{EXTENSION}/register":
             self._register(body)
         elif parts == ["init", "error"]:
@@ -373,6 +393,55 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._answer(202, b'{"status": "OK"}', partway=fault == Drop(True))
+
+    def _streamed(self, request_id: str) -> None:
+        """Read a chunked body as it comes, then its trailers; record it; answer or fail."""
+        fault = self._fault("response")
+        raw, body, ended = bytearray(), bytearray(), False
+        while line := self.rfile.readline(65537):
+            raw += line
+            size = int(line.split(b";")[0], 16)
+            if size == 0:
+                ended = True
+                break
+            data = self.rfile.read(size + 2)
+            raw += data
+            body += data[:size]
+            with self.api._lock:
+                self.api.chunks[request_id].append(data[:size])
+                self.api._lock.notify_all()
+            if fault == Drop(True) or isinstance(fault, Early):
+                break
+        trailers = {}
+        while ended and (line := self.rfile.readline(65537)) not in (b"\r\n", b""):
+            raw += line
+            name, _, value = line.decode("latin-1").partition(":")
+            trailers[name.strip().lower()] = value.strip()
+        raw += b"\r\n" if ended else b""
+        post = Post(
+            kind="response",
+            request_id=request_id,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=bytes(body),
+            received_at=time.time(),
+            trailers=trailers,
+            raw=bytes(raw),
+            ended=ended,
+        )
+        with self.api._lock:
+            self.api.posts.append(post)
+            self.api._lock.notify_all()
+        if not ended or isinstance(fault, Early):  # hung up mid-body, or answered early
+            self.close_connection = True
+        if isinstance(fault, Early):
+            self._answer(fault.status, b'{"errorMessage": "injected fault"}')
+        elif isinstance(fault, int):
+            self._answer(fault, b'{"errorMessage": "injected fault"}')
+        elif isinstance(fault, Slow):
+            self._sleep(fault.seconds)
+            self._answer(202, b'{"status": "OK"}')
+        elif fault is None and ended:
+            self._answer(202, b'{"status": "OK"}')
 
     def _fault(self, kind: str) -> Fault | None:
         with self.api._lock:

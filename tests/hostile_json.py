@@ -11,7 +11,7 @@ import json
 
 from hypothesis import strategies as st
 
-from run_command_on_aws_lambda.domain.event import EVENT_FIELDS
+from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, IDEMPOTENCY_KEY_FIELD
 
 SHORT_ESCAPES = ('\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t")
 # Lone surrogates of both halves (\udcXX stands for a raw byte), a pair, NUL and controls.
@@ -99,14 +99,18 @@ field_values = {
     "timeout": number_texts,
     "directory": st.sampled_from(['"/tmp"', '"."']) | string_texts(),
     "input": string_texts(),
+    "stream": st.sampled_from(["true", "false", "null"]) | scalar_texts,
+    # Taken off by the idempotency guard when one is configured; refused without one.
+    IDEMPOTENCY_KEY_FIELD: st.sampled_from(['"migrate-4.2"', '""']) | string_texts(),
 }
-assert set(field_values) == set(EVENT_FIELDS), "a new event field needs hostile values too"
+FIELDS = (*EVENT_FIELDS, IDEMPOTENCY_KEY_FIELD)
+assert set(field_values) == set(FIELDS), "a new event field needs hostile values too"
 
 
 @st.composite
 def event_texts(draw: st.DrawFn) -> str:
     """An event object in JSON text: known fields with hostile values, now and then any value."""
-    names = draw(st.lists(st.sampled_from(EVENT_FIELDS), unique=True, max_size=len(EVENT_FIELDS)))
+    names = draw(st.lists(st.sampled_from(FIELDS), unique=True, max_size=len(FIELDS)))
     if "program" not in names and draw(st.booleans()):
         names.insert(0, "program")  # mostly a command, so that hostile values reach a process
     members = []

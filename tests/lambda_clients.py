@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,4 +86,51 @@ def invoke_with_aws_cli(endpoint: str, event: object, tmp_path: Path) -> Invoked
         function_error=metadata.get("FunctionError"),
         body=json.loads(out_file.read_bytes()),
         log=base64.b64decode(metadata["LogResult"]).decode(errors="replace"),
+    )
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a client got back from InvokeWithResponseStream."""
+
+    status: int
+    content_type: str
+    chunks: list[bytes]
+    complete: dict[str, Any]
+    """The InvokeComplete event: ErrorCode, ErrorDetails, LogResult, each when there."""
+
+    @property
+    def output(self) -> bytes:
+        return b"".join(self.chunks)
+
+    @property
+    def log(self) -> str:
+        return base64.b64decode(self.complete.get("LogResult", "")).decode(errors="replace")
+
+
+def stream_with_boto3(
+    client: LambdaClient,
+    event: object,
+    *,
+    name: str = "function",
+    on_chunk: Callable[[bytes], None] = lambda chunk: None,
+) -> Streamed:
+    """`invoke_with_response_stream` with the log tail; `on_chunk` sees each chunk on arrival."""
+    answer = client.invoke_with_response_stream(
+        FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail"
+    )
+    chunks: list[bytes] = []
+    completes: list[dict[str, Any]] = []
+    for item in answer["EventStream"]:
+        if "PayloadChunk" in item:
+            chunks.append(item["PayloadChunk"]["Payload"])
+            on_chunk(chunks[-1])
+        elif "InvokeComplete" in item:
+            completes.append(dict(item["InvokeComplete"]))
+    assert len(completes) == 1, "exactly one InvokeComplete ends the stream"
+    return Streamed(
+        status=answer["StatusCode"],
+        content_type=answer["ResponseMetadata"]["HTTPHeaders"]["content-type"],
+        chunks=chunks,
+        complete=completes[0],
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain.invocation import Invocation
 from ..domain.policy import Verdict
@@ -16,12 +17,38 @@ class Report:
 
     invocation: Invocation
     verdict: Verdict
+    stream: FakeStream | None = None
+
+
+@dataclass
+class FakeStream:
+    """A streamed response kept in memory: whether it was begun, and every byte written."""
+
+    begun: bool = False
+    data: bytearray = field(default_factory=bytearray)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin(self) -> None:
+        self.begun = True
+
+    def write(self, data: bytes | memoryview) -> None:
+        with self._lock:  # written from the forwarding thread
+            self.data += data
 
 
 class FakeTransport:
-    """Delivers the given events in order (objects are JSON-encoded, bytes sent as they are)."""
+    """Delivers the given events in order (objects are JSON-encoded, bytes sent as they are).
 
-    def __init__(self, events: Iterable[object], *, deadline_ms: int | None = None) -> None:
+    With `streaming`, each invocation may open a `FakeStream`, kept with its report.
+    """
+
+    def __init__(
+        self,
+        events: Iterable[object],
+        *,
+        deadline_ms: int | None = None,
+        streaming: bool = False,
+    ) -> None:
         self._pending = [
             Invocation(
                 request_id=f"fake-{number}",
@@ -32,12 +59,20 @@ class FakeTransport:
             for number, event in enumerate(events, start=1)
         ]
         self.reports: list[Report] = []
+        self._streaming = streaming
+        self._streams: dict[str, FakeStream] = {}
 
     def next_invocation(self) -> Invocation | None:
         return self._pending.pop(0) if self._pending else None
 
+    def open_stream(self, invocation: Invocation) -> FakeStream | None:
+        if not self._streaming:
+            return None
+        return self._streams.setdefault(invocation.request_id, FakeStream())
+
     def report(self, invocation: Invocation, verdict: Verdict) -> None:
-        self.reports.append(Report(invocation, verdict))
+        stream = self._streams.pop(invocation.request_id, None)
+        self.reports.append(Report(invocation, verdict, stream))
 
     @property
     def verdicts(self) -> list[Verdict]:

@@ -32,6 +32,9 @@ class LocalTransport:
         self._delivered = True
         return Invocation(request_id=str(uuid.uuid4()), payload=self._read_event())
 
+    def open_stream(self, invocation: Invocation) -> None:
+        """None: locally the output goes to stdout as it comes already; `stream` changes nothing."""
+
     def report(self, invocation: Invocation, verdict: Verdict) -> None:
         self.verdict = verdict
         if self._result_sink is not None:

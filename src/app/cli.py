@@ -13,6 +13,7 @@ from ..adapters.executor.process_group import become_child_subreaper
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
 from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
+from .client.options import add_invoke_options, invoke_option_errors
 from .compose import build_runner
 from .emulator.cli import add_emulator_options, parse_with_emulator_options, serve_emulator
 from .logs import configure_logging
@@ -36,7 +37,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = _Parser(
         prog=PROG,
         description="Run a command line from a JSON event: on AWS Lambda through the Runtime API "
-        "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input.",
+        "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input; "
+        "with --invoke, on a deployed function, from here.",
         epilog="Exit status (local mode): the command's own; 124 timed out; "
         "125 invalid event or runtime failure; 126 not executable or not allowed; "
         "127 not found; 128+N killed by signal N.",
@@ -44,7 +46,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--event",
         metavar="JSON|@FILE",
-        help="the event as JSON text, or @FILE to read it from a file (default: standard input)",
+        help="the event as JSON text, or @FILE to read it from a file (default: standard input; "
+        "with --invoke, {})",
     )
     parser.add_argument(
         "--result",
@@ -58,7 +61,11 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "put -- before it when the program's name starts with '-'",
     )
     add_emulator_options(parser)
+    add_invoke_options(parser)
     arguments = parse_with_emulator_options(parser, argv)
+    problem = invoke_option_errors(arguments)
+    if problem is not None:
+        parser.error(problem)
     if arguments.command[:1] == ["--"]:
         arguments.command = arguments.command[1:]
     return arguments
@@ -70,6 +77,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if arguments.serve is not None:  # the Lambda emulator; the runtime it starts checks settings
         return serve_emulator(arguments, os.environ if environ is None else environ)
     environ = os.environ if environ is None else environ
+    if arguments.invoke is not None:  # the Lambda client; boto3 loads there, and only there
+        from .client.invoke import run_invoke  # noqa: PLC0415
+        from .client.map import run_map  # noqa: PLC0415
+
+        return (run_invoke if arguments.map is None else run_map)(arguments, environ)
     log = configure_logging(environ)
     if environ.get("AWS_LAMBDA_RUNTIME_API"):
         from .lambda_runtime import run_on_lambda  # noqa: PLC0415 - urllib3 loads on Lambda only

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from ..adapters.executor.process_executor import ProcessExecutor
 from ..adapters.executor.shutdown_signal import ShutdownSignal
-from .service import CommandRunner
+from .service import CommandRunner, Runner
 from .settings import Settings
 
 
@@ -16,12 +16,19 @@ def build_runner(
     *,
     shutdown: ShutdownSignal | None = None,
     reap_orphans: bool = False,
-) -> CommandRunner:
-    """A runner whose executor honours every setting (PATH, allow-list)."""
+) -> Runner:
+    """A runner whose executor honours every setting (PATH, allow-list, idempotency guard)."""
     executor = ProcessExecutor(
         search_path=settings.search_path,
         shutdown=shutdown,
         reap_orphans=reap_orphans,
         allowed_programs=settings.allowed_programs,
     )
-    return CommandRunner(executor=executor, settings=settings, environ=environ)
+    runner = CommandRunner(executor=executor, settings=settings, environ=environ)
+    if settings.idempotency is None:
+        return runner
+    # Only now: the guard's modules (and the DynamoDB client) cost nothing when it is off.
+    from .idempotency import guarded  # noqa: PLC0415
+
+    margin_ms = round(settings.deadline_margin * 1000)
+    return guarded(runner, settings.idempotency, environ, margin_ms=margin_ms)

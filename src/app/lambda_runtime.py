@@ -54,7 +54,8 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         runner = build_runner(
             settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
         )
-        serve(RuntimeApiTransport(client), runner, shutdown)
+        transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
+        serve(transport, runner, shutdown)
     except ShutdownRequested:
         pass
     except TransportError as error:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
@@ -18,13 +19,14 @@ from ..domain.event import command_from_event
 from ..domain.invocation import Invocation
 from ..domain.masking import secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
-from ..domain.protocols import Executor, Transport
+from ..domain.protocols import Executor, ResponseStream, Transport
 from ..domain.result import Ending
 from .logs import request_context
 from .settings import Settings
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
+StreamOpener = Callable[[], ResponseStream | None]
 FAULT_DETAIL_LIMIT = 1000
 
 
@@ -48,28 +50,49 @@ class CommandRunner:
         self._wall_clock = wall_clock
         self._clock = clock
 
-    def handle(self, invocation: Invocation) -> Verdict:
+    def handle(self, invocation: Invocation, open_stream: StreamOpener | None = None) -> Verdict:
+        """`open_stream` gives the invocation's streamed response, for an event that asks."""
         try:
-            return self.handle_event(decode_event(invocation.payload), invocation)
+            return self.handle_event(decode_event(invocation.payload), invocation, open_stream)
         except InvalidEvent as error:
             log.error("Invalid event: %s", error)
             return invalid_event(str(error))
 
-    def handle_event(self, event: object, invocation: Invocation) -> Verdict:
+    def handle_event(
+        self,
+        event: object,
+        invocation: Invocation,
+        open_stream: StreamOpener | None = None,
+    ) -> Verdict:
         """Like `handle`, for an event already parsed from JSON."""
-        settings = self._settings
         try:
-            spec = command_from_event(event, settings.default_command, settings.lock)
-            return self.run(spec, invocation)
-        except InvalidEvent as error:
-            log.error("Invalid event: %s", error)
-            return invalid_event(str(error))
-        except ProgramNotAllowed as error:
+            spec = self.command(event)
+            stream = open_stream() if spec.stream and open_stream is not None else None
+            return self.run(spec, invocation, stream=stream)
+        except (InvalidEvent, ProgramNotAllowed) as error:
+            return self.refuse(error)
+
+    def command(self, event: object) -> CommandSpec:
+        """The event as a command; raises `InvalidEvent` or `ProgramNotAllowed`."""
+        settings = self._settings
+        return command_from_event(event, settings.default_command, settings.lock)
+
+    def refuse(self, error: InvalidEvent | ProgramNotAllowed) -> Failure:
+        """The verdict (logged) for an event that must not run."""
+        if isinstance(error, ProgramNotAllowed):
             log.error("Not allowed: %s", error)
             return Failure(error_type=ErrorType.PROGRAM_NOT_ALLOWED, message=str(error))
+        log.error("Invalid event: %s", error)
+        return invalid_event(str(error))
 
-    def run(self, spec: CommandSpec, invocation: Invocation | None = None) -> Verdict:
-        """Run a validated command.
+    def run(
+        self,
+        spec: CommandSpec,
+        invocation: Invocation | None = None,
+        *,
+        stream: ResponseStream | None = None,
+    ) -> Verdict:
+        """Run a validated command; its output also goes to `stream`, if any.
 
         Raises `InvalidEvent` for an unusable `directory` or a command line too large to start.
         """
@@ -87,7 +110,9 @@ class CommandRunner:
         log.info("Running %s.", shown)
         # The event's variables only: the runtime's own configuration is not in spec.environment.
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
-        result = self._executor.execute(spec, environment=environment, stop=stop, mask=mask)
+        result = self._executor.execute(
+            spec, environment=environment, stop=stop, mask=mask, stream=stream
+        )
         verdict = judge(result)
         _log_verdict(verdict)
         return verdict
@@ -98,8 +123,23 @@ class CommandRunner:
         return self._clock() + invocation.deadline_ms / 1000 - self._wall_clock()
 
 
+class Runner(Protocol):
+    """Turns one invocation into one verdict: a `CommandRunner`, or one with a guard around it.
+
+    `open_stream` gives the invocation's streamed response, for an event that asks for one.
+    """
+
+    def handle(
+        self, invocation: Invocation, open_stream: StreamOpener | None = None
+    ) -> Verdict: ...
+
+    def handle_event(
+        self, event: object, invocation: Invocation, open_stream: StreamOpener | None = None
+    ) -> Verdict: ...
+
+
 def serve(
-    transport: Transport, runner: CommandRunner, shutdown: ShutdownSignal | None = None
+    transport: Transport, runner: Runner, shutdown: ShutdownSignal | None = None
 ) -> Verdict | None:
     """Serve invocations until the transport has no more or a shutdown was requested.
 
@@ -114,14 +154,14 @@ def serve(
             break
         busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
         with busy, request_context(invocation.request_id):
-            verdict = _handle_safely(runner, invocation)
+            verdict = _handle_safely(runner, invocation, transport)
             verdict = _report_safely(transport, invocation, verdict)
     return verdict
 
 
-def _handle_safely(runner: CommandRunner, invocation: Invocation) -> Verdict:
+def _handle_safely(runner: Runner, invocation: Invocation, transport: Transport) -> Verdict:
     try:
-        return runner.handle(invocation)
+        return runner.handle(invocation, lambda: transport.open_stream(invocation))
     except Exception as error:  # a bug or a system fault (out of fds): keep serving
         log.exception("The runtime failed while handling request %s.", invocation.request_id)
         return _runtime_failure("The runtime failed", error)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
+from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
+
+if TYPE_CHECKING:
+    from .idempotency_settings import IdempotencySettings
+from ..domain.streaming import DEFAULT_STREAM_LIMIT
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
 MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
 HIDE_ARGUMENTS_VARIABLE = "RUN_COMMAND_HIDE_ARGUMENTS"
 MASK_SECRETS_VARIABLE = "RUN_COMMAND_MASK_SECRETS"
+STREAM_LIMIT_VARIABLE = "RUN_COMMAND_STREAM_LIMIT_BYTES"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 DEFAULT_GRACE_SECONDS = 3.0
@@ -32,6 +39,8 @@ class Settings:
     lock: Lock = Lock.NONE
     hide_arguments: bool = False
     mask_secrets: bool = True
+    idempotency: IdempotencySettings | None = None
+    stream_limit: int = DEFAULT_STREAM_LIMIT
 
     @classmethod
     def from_environment(
@@ -49,6 +58,8 @@ class Settings:
             lock=Lock.parse(environ.get(LOCK_VARIABLE), has_default=default is not None),
             hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
             mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
+            idempotency=_idempotency(environ),
+            stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
         )
 
 
@@ -76,6 +87,18 @@ def _number(environ: Mapping[str, str], name: str, default: float, unit: str) ->
     return value
 
 
+def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if text is None:
+        return default
+    if not text.strip().isdigit():
+        raise ConfigurationError(
+            f"{name}={text!r} is not valid: give a whole number of bytes, 0 or more "
+            f"(the default is {default})."
+        )
+    return int(text)
+
+
 def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     text = environ.get(name)
     if text is None or not text.strip():
@@ -85,3 +108,12 @@ def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if text.strip().lower() in _FALSE:
         return False
     raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")
+
+
+def _idempotency(environ: Mapping[str, str]) -> IdempotencySettings | None:
+    if not environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip():
+        return None
+    # Only now: with the guard off, its settings cost nothing at start (not even a class).
+    from .idempotency_settings import read_idempotency  # noqa: PLC0415
+
+    return read_idempotency(environ)

@@ -23,6 +23,7 @@ class CommandSpec:
 
     `program` is a name looked up on the runtime's PATH, or a path (it contains `/`).
     `timeout` is in seconds; `ports` are TCP ports on 127.0.0.1 whose opening counts as success.
+    `stream` asks for the output as a streamed response where the transport can stream it.
     Build one from untrusted input with `event.command_from_event`, which names what is wrong.
     """
 
@@ -33,6 +34,7 @@ class CommandSpec:
     timeout: float | None = None
     directory: str | None = None
     input: str | None = None
+    stream: bool = False
 
     def __post_init__(self) -> None:
         if not self.program:

@@ -6,7 +6,8 @@ Exception tree::
     ├── InvalidEvent           the event does not describe a runnable command
     ├── ProgramNotAllowed      the event asks for a program (or change) the settings forbid
     ├── ConfigurationError     the runtime's own settings are wrong (an init error)
-    └── TransportError         the transport cannot deliver invocations or outcomes
+    ├── TransportError         the transport cannot deliver invocations or outcomes
+    └── StoreUnavailable       the idempotency store cannot be read or written
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class ErrorType(enum.StrEnum):
     INVALID_EVENT = "InvalidEvent"
     PROGRAM_NOT_ALLOWED = "ProgramNotAllowed"
     RUNTIME_FAILURE = "RuntimeFailure"  # a fault of the runtime itself, never of the command
+    ALREADY_IN_PROGRESS = "AlreadyInProgress"  # the key's run elsewhere outlasted our deadline
+    IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"  # the key was used for another event
 
 
 class RunCommandError(Exception):
@@ -45,3 +48,7 @@ class ConfigurationError(RunCommandError):
 
 class TransportError(RunCommandError):
     """The transport failed in a way the runtime cannot recover from."""
+
+
+class StoreUnavailable(RunCommandError):  # noqa: N818 - reads as what happened
+    """The idempotency store could not be reached or refused a request; nothing was run."""

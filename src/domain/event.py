@@ -24,8 +24,13 @@ EVENT_FIELDS = (
     "timeout",
     "directory",
     "input",
+    "stream",
 )
+# Fields that say how the output is delivered, not what runs: a locked command allows them.
+DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
+IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
+IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
 
 
 def command_from_event(
@@ -65,6 +70,7 @@ def command_from_event(
         timeout=_timeout(event),
         directory=_optional_text(event, "directory"),
         input=_optional_text(event, "input", allow_empty=True),
+        stream=_flag(event, "stream"),
     )
 
 
@@ -74,7 +80,8 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
             'This function runs only its configured program: the event may not set "program" '
             f"({LOCK_VARIABLE}=program). Pass only arguments and environment."
         )
-    if lock is Lock.COMMAND and any(value is not None for value in event.values()):
+    changed = (value is not None for name, value in event.items() if name not in DELIVERY_FIELDS)
+    if lock is Lock.COMMAND and any(changed):
         raise ProgramNotAllowed(
             "This function runs only its configured command: the event may not change it "
             f"({LOCK_VARIABLE}=command). Send an empty event, {{}}."
@@ -83,6 +90,13 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
 
 def _reject_unknown_fields(event: Mapping[object, object]) -> None:
     for name in event:
+        if name == IDEMPOTENCY_KEY_FIELD:  # reaches here only when no guard took the key off
+            raise InvalidEvent(
+                f'The event has an "{IDEMPOTENCY_KEY_FIELD}", but this function has no '
+                f"idempotency guard: set {IDEMPOTENCY_TABLE_VARIABLE} to the name of a DynamoDB "
+                "table (see docs/idempotency.md). The command was not run, so that it never "
+                "runs unguarded."
+            )
         if name not in EVENT_FIELDS:
             shown = repr(name) if isinstance(name, str) else _kind(name)
             close = difflib.get_close_matches(str(name), EVENT_FIELDS, n=1)
@@ -104,6 +118,15 @@ def _optional_text(
     if not value and not allow_empty:
         raise InvalidEvent(f'"{name}" must not be empty.')
     _check_text(value, f'"{name}"')
+    return value
+
+
+def _flag(event: Mapping[object, object], name: str) -> bool:
+    value = event.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidEvent(f'"{name}" must be true or false, not {_kind(value)}.')
     return value
 
 

@@ -25,14 +25,20 @@ class Loop:
     stdout_fd: int
     stderr_fd: int
 
-    def serve(self, *events: object, settings: Settings | None = None) -> list[Verdict]:
+    transport: FakeTransport | None = None
+
+    def serve(
+        self, *events: object, settings: Settings | None = None, streaming: bool = False
+    ) -> list[Verdict]:
+        """Serve `events`; with `streaming`, the transport offers streamed responses."""
         settings = settings or Settings(grace=0.5, search_path=os.environ["PATH"])
         executor = ProcessExecutor(
             stdout=self.stdout_fd, stderr=self.stderr_fd, search_path=settings.search_path
         )
         runner = CommandRunner(executor=executor, settings=settings, environ=os.environ)
-        transport = FakeTransport(events)
+        transport = FakeTransport(events, streaming=streaming)
         serve(transport, runner)
+        self.transport = transport
         return transport.verdicts
 
     @property

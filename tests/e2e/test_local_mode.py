@@ -41,17 +41,18 @@ def test_a_failing_command_exits_with_its_status_and_writes_the_error_body(
     assert body["stackTrace"] == ["oops"]
 
 
-@pytest.mark.parametrize(
-    ("fields", "status", "error_type"),
-    [
-        ({"program": "sleep", "arguments": ["30"], "timeout": 0.2}, 124, "CommandTimedOut"),
-        ({"program": "id", "argument": []}, 125, "InvalidEvent"),
-        ({"program": "/etc/hostname"}, 126, "PermissionDenied"),
-        ({"program": "no-such-program-here"}, 127, "CommandNotFound"),
-        ({"program": "sh", "arguments": ["-c", "kill -TERM $$"]}, 143, "CommandKilled"),
-        ({"program": "sh", "arguments": ["-c", "kill -KILL $$"]}, 137, "CommandKilled"),
-    ],
-)
+FAILURES = [
+    ({"program": "sleep", "arguments": ["30"], "timeout": 0.2}, 124, "CommandTimedOut"),
+    ({"program": "id", "argument": []}, 125, "InvalidEvent"),
+    ({"program": "/etc/hostname"}, 126, "PermissionDenied"),
+    ({"program": "no-such-program-here"}, 127, "CommandNotFound"),
+    ({"program": "sh", "arguments": ["-c", "kill -TERM $$"]}, 143, "CommandKilled"),
+    ({"program": "sh", "arguments": ["-c", "kill -KILL $$"]}, 137, "CommandKilled"),
+]
+"""Events that fail, with local mode's exit status and error type (`--invoke` gives the same)."""
+
+
+@pytest.mark.parametrize(("fields", "status", "error_type"), FAILURES)
 def test_each_failure_has_its_documented_exit_status_and_error_type(
     console_script: str, fields: dict[str, object], status: int, error_type: str, tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ near_events = st.fixed_dictionaries(
         "timeout": st.floats(allow_nan=True) | st.integers() | json_values,
         "directory": st.sampled_from(["/tmp", ".", "/no/such"]) | st.text(max_size=10),
         "input": st.text(max_size=50) | json_values,
+        "stream": st.booleans() | json_values,
     },
 ) | st.dictionaries(st.sampled_from([*EVENT_FIELDS, "argument", "env", ""]), json_values)
 # Request ids Lambda would never send, but the runtime must still answer on their own path.
@@ -77,6 +78,11 @@ class Loop:
         self.api.enqueue(event, request_id=unique)
         post = self.api.outcome(quote(unique, safe=""))
         assert self.runtime.process.poll() is None, "the runtime died"
+        if post.streamed:  # the output as the body; a command's error in the trailers
+            assert post.ended
+            error_type = post.trailers.get("lambda-runtime-function-error-type", "")
+            assert error_type in {"", *(f"Function.{name}" for name in COMMAND_ERRORS)}
+            return post
         document = post.document
         if post.kind == "response":
             assert set(document) >= {"program", "exitCode", "output"}, document

@@ -2,7 +2,10 @@
 
 The event says what to do: {"print": text}, then one of {"echo": true} (answer with the event
 and the headers of `next`), {"fail": error_type}, {"exit": status}, {"hang": true},
-{"size": bytes}, {"twice": true}; the default is to answer with the event itself.
+{"size": bytes}, {"twice": true}, {"stream": [piece, ...]} (a streamed response, a chunk a
+piece; with "wait_for": path, the first piece is sent, then the rest once that file exists;
+with "trailers": {name: value}, those end it; with "then_exit": status, it exits instead);
+the default is to answer with the event itself.
 `stand_in_runtime.py init-error` reports an init error and exits instead.
 """
 
@@ -11,10 +14,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 NEXT_HEADERS = (
@@ -96,6 +101,9 @@ def answer(
         error_status, _, _ = call(connection, "POST", f"{base}/error", b"{}")
         print(f"response {status}, then error {error_status}", flush=True)
         return
+    if "stream" in event:
+        stream(connection.host, connection.port, base, event)
+        return
     body = event
     if event.get("echo"):
         body = {"event": event, "headers": {name: response.headers[name] for name in NEXT_HEADERS}}
@@ -103,6 +111,30 @@ def answer(
     if event.get("twice"):
         again, _, _ = call(connection, "POST", f"{base}/response", b"{}")
         print(f"response {status}, then again {again}", flush=True)
+
+
+def stream(host: str, port: int, base: str, event: dict[str, Any]) -> None:
+    """A streamed response written by hand: http.client cannot send trailers."""
+    with socket.create_connection((host, port)) as connection:
+        connection.sendall(
+            f"POST {base}/response HTTP/1.1\r\nHost: {host}\r\n"
+            "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+            "Transfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n"
+            "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+            "\r\n\r\n".encode()
+        )
+        for index, piece in enumerate(event["stream"]):
+            data = str(piece).encode()
+            connection.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            while index == 0 and "wait_for" in event and not os.path.exists(event["wait_for"]):
+                time.sleep(0.01)
+        if "then_exit" in event:
+            os._exit(int(event["then_exit"]))
+        trailers = "".join(f"{k}: {v}\r\n" for k, v in event.get("trailers", {}).items())
+        connection.sendall(f"0\r\n{trailers}\r\n".encode())
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        print(f"stream answered {response.status}", flush=True)
 
 
 def main() -> None:

@@ -86,6 +86,13 @@ def test_a_command_lock_accepts_only_an_empty_event() -> None:
         command_from_event({"arguments": ["x"]}, DEFAULT, Lock.COMMAND)
 
 
+def test_a_command_lock_still_lets_the_event_ask_for_a_stream() -> None:
+    """`stream` changes how the output is delivered, not what runs: a locked command allows it."""
+    spec = command_from_event({"stream": True}, DEFAULT, Lock.COMMAND)
+    assert spec.argv == DEFAULT.argv
+    assert spec.stream is True
+
+
 def test_an_event_s_program_is_listed_only_when_written_as_an_entry() -> None:
     """A name entry matches that name; a path entry matches that path, normalised."""
     allowed = AllowList.parse("psql, /opt/tool")

@@ -22,6 +22,7 @@ def test_a_full_event_becomes_a_command_with_every_field() -> None:
             "timeout": 2.5,
             "directory": "/tmp",
             "input": "hello",
+            "stream": True,
         }
     )
     assert spec.program == "psql"
@@ -31,6 +32,7 @@ def test_a_full_event_becomes_a_command_with_every_field() -> None:
     assert spec.timeout == 2.5
     assert spec.directory == "/tmp"
     assert spec.input == "hello"
+    assert spec.stream is True
 
 
 def test_optional_fields_default_to_nothing() -> None:
@@ -39,6 +41,7 @@ def test_optional_fields_default_to_nothing() -> None:
     assert spec == CommandSpec(program="id")
     assert spec.input is None
     assert spec.timeout is None
+    assert spec.stream is False
 
 
 @pytest.mark.parametrize(
@@ -98,6 +101,9 @@ def test_an_event_is_merged_over_the_default_command(
         ({"program": "id", "arguments": ["\0"]}, '"arguments" item 0 contains a NUL byte'),
         ({"program": "id", "directory": "/t\0"}, '"directory" contains a NUL byte'),
         ({"program": "id", "input": "\0"}, '"input" contains a NUL byte'),
+        ({"program": "id", "stream": "true"}, '"stream" must be true or false, not a string'),
+        ({"program": "id", "stream": 1}, '"stream" must be true or false, not a number'),
+        ({"program": "id", "stream": []}, '"stream" must be true or false, not a list'),
     ],
 )
 def test_invalid_events_are_rejected_with_a_message_naming_the_problem(
@@ -120,3 +126,9 @@ def test_an_environment_value_never_appears_in_an_error_message() -> None:
 def test_an_empty_input_is_allowed() -> None:
     """An empty `input` means: stdin is empty (and closed)."""
     assert command_from_event({"program": "cat", "input": ""}).input == ""
+
+
+@pytest.mark.parametrize("value", [True, False, None])
+def test_stream_is_a_boolean_and_null_means_false(value: bool | None) -> None:
+    """`"stream": true` asks for a streamed response; false or null do not."""
+    assert command_from_event({"program": "id", "stream": value}).stream is bool(value)

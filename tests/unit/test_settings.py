@@ -11,7 +11,8 @@ from run_command_on_aws_lambda.domain.errors import ConfigurationError
 
 
 def test_defaults_without_any_setting() -> None:
-    """Grace 3 s, margin 300 ms, no allow-list, no lock, arguments shown, secrets masked."""
+    """Grace 3 s, margin 300 ms, no allow-list, no lock, arguments shown, secrets masked,
+    streams up to Lambda's 200 MB."""
     settings = Settings.from_environment({"PATH": "/bin"})
     assert settings.grace == 3.0
     assert settings.deadline_margin == pytest.approx(0.3)
@@ -21,6 +22,7 @@ def test_defaults_without_any_setting() -> None:
     assert settings.hide_arguments is False
     assert settings.mask_secrets is True
     assert settings.default_command is None
+    assert settings.stream_limit == 200_000_000
 
 
 def test_every_setting_is_read() -> None:
@@ -33,6 +35,7 @@ def test_every_setting_is_read() -> None:
             "RUN_COMMAND_LOCK": "program",
             "RUN_COMMAND_HIDE_ARGUMENTS": "yes",
             "RUN_COMMAND_MASK_SECRETS": "off",
+            "RUN_COMMAND_STREAM_LIMIT_BYTES": "4096",
         },
         ["dotnet", "Migrate.dll"],
     )
@@ -43,6 +46,7 @@ def test_every_setting_is_read() -> None:
     assert settings.lock is Lock.PROGRAM
     assert settings.hide_arguments is True
     assert settings.mask_secrets is False
+    assert settings.stream_limit == 4096
     assert settings.default_command == CommandSpec(program="dotnet", arguments=("Migrate.dll",))
 
 
@@ -55,6 +59,8 @@ def test_every_setting_is_read() -> None:
         ({"RUN_COMMAND_ALLOWED_PROGRAMS": ""}, "is set but empty"),
         ({"RUN_COMMAND_LOCK": "command"}, "needs a default command"),
         ({"RUN_COMMAND_HIDE_ARGUMENTS": "maybe"}, "use true or false"),
+        ({"RUN_COMMAND_STREAM_LIMIT_BYTES": "1e6"}, "give a whole number of bytes, 0 or more"),
+        ({"RUN_COMMAND_STREAM_LIMIT_BYTES": "-5"}, "RUN_COMMAND_STREAM_LIMIT_BYTES='-5'"),
     ],
 )
 def test_an_invalid_setting_is_a_configuration_error_naming_it(

@@ -1,9 +1,10 @@
 """Adapter: the Runtime API's state for one emulated sandbox, shared by handlers and invoker.
 
 One invocation at a time, as in one Lambda sandbox: the invoker hands an event over with `run`
-and waits; the runtime takes it with `next` and answers it with `respond` or `fail`, or reports
-`init_error` before its first `next`. What the contract forbids raises `ContractError`, which
-the HTTP layer answers with its status (400 unknown request id, 403 wrong state, 413 too large).
+and waits; the runtime takes it with `next` and answers it with `respond` or `fail` (or streams
+its response: `open_stream`, `stream`, `close_stream`), or reports `init_error` before its first
+`next`. What the contract forbids raises `ContractError`, which the HTTP layer answers with
+its status (400 unknown request id, 403 wrong state, 413 too large).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import NoReturn
 
 from .outcomes import (
     Answered,
@@ -21,12 +23,17 @@ from .outcomes import (
     Exited,
     InitFailed,
     Outcome,
+    ResponseStream,
     TimedOut,
     kept_error_type,
+    streamed_error,
 )
 
 RESPONSE_LIMIT = 6 * 1024 * 1024
 """Bytes a buffered response may have; Lambda's limit for synchronous invocations."""
+
+STREAM_LIMIT = 200 * 1024 * 1024
+"""Bytes a streamed response may have, as on Lambda."""
 
 DEFAULT_INIT_TIMEOUT = 10.0
 """Seconds a runtime has to start and ask for its first event, as on Lambda."""
@@ -53,11 +60,13 @@ class Exchange:
         *,
         timeout: float,
         init_timeout: float = DEFAULT_INIT_TIMEOUT,
+        stream_limit: int = STREAM_LIMIT,
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._timeout = timeout
         self._init_timeout = init_timeout
+        self._stream_limit = stream_limit
         self._wall_clock = wall_clock
         self._clock = clock
         self._changed = threading.Condition()
@@ -65,6 +74,7 @@ class Exchange:
         self._current: Event | None = None
         self._deadline = 0.0
         self._outcome: Outcome | None = None
+        self._sink: Callable[[bytes], None] | None = None
         self._answered: set[str] = set()
         self._next_called = False
         self._init_failure: InitFailed | None = None
@@ -77,16 +87,21 @@ class Exchange:
 
     # The invoker's side.
 
-    def run(self, event: Event) -> Outcome:
-        """Hand `event` to the runtime and wait for what became of it."""
+    def run(self, event: Event, sink: Callable[[bytes], None] | None = None) -> Outcome:
+        """Hand `event` to the runtime and wait for what became of it.
+
+        With a `sink`, a streamed response goes to it piece by piece as it arrives (never
+        after `run` returned; `sink` must not block); the `Answered` body is then empty.
+        Without one, the streamed pieces make the body, as a buffered response does.
+        """
         with self._changed:
-            self._pending, self._outcome = event, None
+            self._pending, self._outcome, self._sink = event, None, sink
             self._changed.notify_all()
             init_deadline = self._clock() + self._init_timeout
             try:
                 return self._wait_for_outcome(init_deadline)
             finally:
-                self._pending = self._current = None
+                self._pending = self._current = self._sink = None
 
     def _wait_for_outcome(self, init_deadline: float) -> Outcome:
         while True:
@@ -145,15 +160,46 @@ class Exchange:
         with self._changed:
             self._check_current(request_id)
             if body is None or len(body) > RESPONSE_LIMIT:
-                message = (
-                    "Response payload size exceeded maximum allowed payload size "
-                    f"({RESPONSE_LIMIT} bytes)."
-                )
-                error_type = "Function.ResponseSizeTooLarge"
-                document = {"errorMessage": message, "errorType": error_type}
-                self._finish(Answered(json.dumps(document).encode(), error_type))
-                raise ContractError(413, "RequestEntityTooLarge", message)
+                self._too_large(RESPONSE_LIMIT)
             self._finish(Answered(body))
+
+    def open_stream(self, request_id: str) -> ResponseStream:
+        """A streamed response for `request_id` begins."""
+        with self._changed:
+            self._check_current(request_id)
+            return ResponseStream(request_id)
+
+    def stream(self, response: ResponseStream, piece: bytes) -> None:
+        """Pass a piece on to the invoker; refused once the invocation is over or too large."""
+        with self._changed:
+            self._check_current(response.request_id)
+            response.size += len(piece)
+            if response.size > self._stream_limit:
+                self._too_large(self._stream_limit)
+            if self._sink is not None:
+                self._sink(piece)
+                return
+            response.kept += piece
+            if len(response.kept) > RESPONSE_LIMIT:  # the invoker waits for a buffered body
+                self._too_large(RESPONSE_LIMIT)
+
+    def close_stream(
+        self, response: ResponseStream, error_type: str | None, error_body: str | None
+    ) -> None:
+        """The stream ended; its trailers (error type, base64 error body) mark a failure."""
+        with self._changed:
+            self._check_current(response.request_id)
+            if error_type is None and error_body is None:
+                self._finish(Answered(bytes(response.kept)))
+            else:
+                self._finish(streamed_error(error_type, error_body))
+
+    def _too_large(self, limit: int) -> NoReturn:
+        message = f"Response payload size exceeded maximum allowed payload size ({limit} bytes)."
+        error_type = "Function.ResponseSizeTooLarge"
+        document = {"errorMessage": message, "errorType": error_type}
+        self._finish(Answered(json.dumps(document).encode(), error_type))
+        raise ContractError(413, "RequestEntityTooLarge", message)
 
     def fail(self, request_id: str, body: bytes, error_type: str | None) -> None:
         with self._changed:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import email.message
+import http.client
 import json
 import logging
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NoReturn
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +20,7 @@ BODY_CAP = 64 * 1024 * 1024
 
 
 _LINE = 65536
+_PIECE = 65536
 
 
 class BodyTooLargeError(Exception):
@@ -23,7 +28,7 @@ class BodyTooLargeError(Exception):
 
 
 class MalformedBodyError(Exception):
-    """The request's chunked body does not follow HTTP/1.1's chunked encoding."""
+    """The request's body does not follow HTTP/1.1's framing, or its connection ended early."""
 
 
 class Server(ThreadingHTTPServer):
@@ -62,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive (the runtime keeps one pooled connection), JSON answers."""
 
     protocol_version = "HTTP/1.1"
+    trailers: email.message.Message
+    client_gone = False
 
     def read_body(self, limit: int = BODY_CAP) -> bytes:
         """The request body (sized or chunked); raises `BodyTooLargeError` past `limit`.
@@ -89,22 +96,66 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_chunked(self) -> bytes:
         body = bytearray()
-        while True:
-            try:
-                size = int(self.rfile.readline(_LINE).split(b";")[0], 16)
-            except ValueError:
-                self.close_connection = True
-                raise MalformedBodyError from None
-            if size < 0 or len(body) + size > BODY_CAP:
+        for piece in self.read_pieces():
+            if len(body) + len(piece) > BODY_CAP:
                 self.close_connection = True
                 raise BodyTooLargeError
-            if size == 0:
-                break
-            body += self.rfile.read(size)
-            self.rfile.readline(_LINE)
-        while self.rfile.readline(_LINE).strip():  # trailers, which no handler uses
-            pass
+            body += piece
         return bytes(body)
+
+    def read_pieces(self) -> Iterator[bytes]:
+        """The request body (sized or chunked) piece by piece, each as soon as it arrived.
+
+        Raises `MalformedBodyError` when the framing is wrong or the connection ends early.
+        Once a chunked body is read, `trailers` holds its trailer fields.
+        """
+        self.trailers = email.message.Message()
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            yield from self._sized_pieces()
+            return
+        while size := self._chunk_size():
+            yield from self._sized_pieces(size)
+            if self.rfile.readline(_LINE) not in (b"\r\n", b"\n"):  # the chunk's end
+                self._malformed()
+        try:
+            self.trailers = http.client.parse_headers(self.rfile)
+        except http.client.HTTPException:  # a line too long, or too many of them
+            self._malformed()
+
+    def discard_body(self) -> None:
+        """Read the request body and drop it, so that a refusal reaches a client still sending.
+
+        A body larger than `BODY_CAP` closes the connection instead.
+        """
+        with contextlib.suppress(BodyTooLargeError, MalformedBodyError):
+            self.read_body()
+
+    def _chunk_size(self) -> int:
+        try:
+            size = int(self.rfile.readline(_LINE).split(b";")[0], 16)
+        except ValueError:
+            self._malformed()
+        if size < 0:
+            self._malformed()
+        return size
+
+    def _sized_pieces(self, size: int | None = None) -> Iterator[bytes]:
+        if size is None:
+            try:
+                size = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                self._malformed()
+        while size > 0:
+            # read1: whatever has arrived (up to a piece), not a wait for the whole chunk.
+            piece = self.rfile.read1(min(size, _PIECE))
+            if not piece:
+                self._malformed()
+            size -= len(piece)
+            yield piece
+
+    def _malformed(self) -> NoReturn:
+        self.close_connection = True
+        raise MalformedBodyError
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -114,6 +165,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def start_chunked(self, status: int, headers: dict[str, str]) -> None:
+        """Send the status and headers of a body that follows in chunks (`send_chunk`)."""
+        self.client_gone = False
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def send_chunk(self, data: bytes) -> None:
+        """Send `data` as one chunk at once; b"" ends the body.
+
+        A client that went away is noted (`client_gone`), not raised: what it asked for goes on.
+        """
+        if self.client_gone:
+            return
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        except OSError:
+            self.client_gone = self.close_connection = True
 
     def send_json(
         self, status: int, document: object, headers: dict[str, str] | None = None

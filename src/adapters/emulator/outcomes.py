@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _ERROR_TYPE = re.compile(r"(Runtime|Function)\.[A-Z][a-zA-Z]+")
 
@@ -27,9 +30,21 @@ class Delivery:
     deadline_ms: int
 
 
+@dataclass(slots=True)
+class ResponseStream:
+    """A streamed response under way: its size so far, and what is kept of it for the invoker."""
+
+    request_id: str
+    size: int = 0
+    kept: bytearray = field(default_factory=bytearray)
+
+
 @dataclass(frozen=True, slots=True)
 class Answered:
-    """The runtime answered; `error_type` is None for a response, else the kept error type."""
+    """The runtime answered; `error_type` is None for a response, else the kept error type.
+
+    `body` is what the invoker was not handed yet: empty after a response streamed to it.
+    """
 
     body: bytes
     error_type: str | None = None
@@ -66,3 +81,16 @@ def kept_error_type(header: str | None, fallback: str) -> str:
     if header is not None and _ERROR_TYPE.fullmatch(header):
         return header
     return fallback
+
+
+def streamed_error(error_type: str | None, error_body: str | None) -> Answered:
+    """A streamed response that ended in failure: its trailers, the body decoded from base64."""
+    kept = kept_error_type(error_type, "Function.Unknown")
+    try:
+        body = base64.b64decode(error_body or "", validate=True)
+    except binascii.Error:
+        body = b""
+    if not body:
+        message = "The streamed response failed; its error body is missing or not base64."
+        body = json.dumps({"errorMessage": message, "errorType": kept}).encode()
+    return Answered(body, kept)

@@ -20,7 +20,10 @@ EXTENSION_NEXT = "/2020-01-01/extension/event/next"
 _ANSWER = re.compile(rf"{RUNTIME}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)")
 
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
-_RESPONSE_MODE_HEADER = "Lambda-Runtime-Function-Response-Mode"
+ERROR_BODY_HEADER = "Lambda-Runtime-Function-Error-Body"
+"""The trailer of a streamed response that failed: its error body, base64."""
+RESPONSE_MODE_HEADER = "Lambda-Runtime-Function-Response-Mode"
+STREAMING = "streaming"
 
 
 class RuntimeApiServer(Server):
@@ -52,7 +55,11 @@ class _RuntimeApiHandler(Handler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server names it
         path = urllib.parse.urlsplit(self.path).path
+        answer = _ANSWER.fullmatch(path)
         try:
+            if answer and self.headers.get(RESPONSE_MODE_HEADER) == STREAMING:
+                self._stream(urllib.parse.unquote(answer["id"]))
+                return
             try:
                 body = self.read_body()
             except BodyTooLargeError:
@@ -67,8 +74,10 @@ class _RuntimeApiHandler(Handler):
         exchange = self.server.exchange
         answer = _ANSWER.fullmatch(path)
         if answer and answer["kind"] == "response":
-            if self.headers.get(_RESPONSE_MODE_HEADER) is not None:
-                raise ContractError(400, "InvalidResponseMode", "Streaming is not emulated.")
+            mode = self.headers.get(RESPONSE_MODE_HEADER)
+            if mode is not None:
+                message = f"{RESPONSE_MODE_HEADER}: {mode!r} is not a mode: give {STREAMING!r}."
+                raise ContractError(400, "InvalidResponseMode", message)
             exchange.respond(urllib.parse.unquote(answer["id"]), body)
         elif body is None:  # larger than anything but a response may be: only ever refused
             raise ContractError(413, "RequestEntityTooLarge", "The body is too large.")
@@ -86,6 +95,28 @@ class _RuntimeApiHandler(Handler):
         else:
             self._not_found()
             return
+        self.send_json(202, {"status": "OK"})
+
+    def _stream(self, request_id: str) -> None:
+        """A streamed response: each piece is passed on as it arrives; 202 once it ended."""
+        exchange = self.server.exchange
+        try:
+            response = exchange.open_stream(request_id)
+        except ContractError:
+            self.discard_body()
+            raise
+        try:
+            for piece in self.read_pieces():
+                exchange.stream(response, piece)
+        except ContractError:
+            self.close_connection = True  # refused mid-stream: the rest is not read
+            raise
+        except MalformedBodyError:
+            # Cut off (or garbled): the invocation stays open for an /error, the exit or timeout.
+            raise ContractError(400, "InvalidRequest", "Malformed chunked body.") from None
+        exchange.close_stream(
+            response, self.trailers.get(ERROR_TYPE_HEADER), self.trailers.get(ERROR_BODY_HEADER)
+        )
         self.send_json(202, {"status": "OK"})
 
     def _next(self) -> None:

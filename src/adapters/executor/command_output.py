@@ -27,8 +27,15 @@ class Forwarder:
         self._loop: Loop | None = None
         self._shut: weakref.finalize[[], Forwarder] | None = None
 
-    def forwarding(self, sinks: list[int], *, mask: tuple[bytes, ...]) -> Forwarding:
-        """Pipes for a child's streams, to start it with, forwarded to `sinks` from now on."""
+    def forwarding(
+        self,
+        sinks: list[int],
+        *,
+        mask: tuple[bytes, ...],
+        tee: Callable[[bytes | memoryview], None] | None = None,
+    ) -> Forwarding:
+        """Pipes for a child's streams, to start it with, forwarded to `sinks` from now on
+        (and to `tee`, if any: see `OutputStream`)."""
         if self._loop is not None and self._loop.pid != os.getpid():
             self._abandon()  # a forked child: the thread is the parent's, and so is the epoll
         if self._loop is None or not self._loop.alive:  # first use, or the thread failed
@@ -36,7 +43,7 @@ class Forwarder:
             self._loop = Loop(self._clock)
             self._shut = weakref.finalize(self, self._loop.shut)
             self._shut.atexit = False  # a daemon thread: nothing to end at the exit
-        return Forwarding(self._loop, sinks, mask=mask, clock=self._clock)
+        return Forwarding(self._loop, sinks, mask=mask, clock=self._clock, tee=tee)
 
     def close(self) -> None:
         """End the thread (if any) and release what it used; a later command starts another."""
@@ -66,6 +73,7 @@ class Forwarding:
         *,
         mask: tuple[bytes, ...],
         clock: Callable[[], float],
+        tee: Callable[[bytes | memoryview], None] | None = None,
     ) -> None:
         self.tail = Tail()
         self.streams: list[OutputStream] = []
@@ -79,16 +87,18 @@ class Forwarding:
         self._error: BaseException | None = None
         try:
             for sink in sinks:
-                self._add_pipe(sink, Masker(mask))
+                self._add_pipe(sink, Masker(mask), tee)
             loop.add(self)
         except BaseException:
             self.release_child_ends()
             self._release()
             raise
 
-    def _add_pipe(self, sink: int, masker: Masker) -> None:
+    def _add_pipe(
+        self, sink: int, masker: Masker, tee: Callable[[bytes | memoryview], None] | None
+    ) -> None:
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
-        self.streams.append(OutputStream(read_end, sink, tail=self.tail, masker=masker))
+        self.streams.append(OutputStream(read_end, sink, tail=self.tail, masker=masker, tee=tee))
         self.child_ends.append(write_end)
         enlarge_pipe(read_end)
 

@@ -11,6 +11,7 @@ import os
 import select
 import stat
 import termios
+from collections.abc import Callable
 
 from ...domain.masking import Masker
 from ...domain.result import OUTPUT_TAIL_BYTES
@@ -83,23 +84,34 @@ class OutputStream:
     last read without copying it), whatever the child prints.
     """
 
-    def __init__(self, source: int, sink: int, *, tail: Tail, masker: Masker) -> None:
+    def __init__(
+        self,
+        source: int,
+        sink: int,
+        *,
+        tail: Tail,
+        masker: Masker,
+        tee: Callable[[bytes | memoryview], None] | None = None,
+    ) -> None:
         self.source = source
         self._sink = sink
         self._tail = tail
+        # What is forwarded is kept: in the tail, and given to the tee too when there is one
+        # (one call either way, so that the path without a tee stays as it was).
+        self._keep = tail.keep if tee is None else _both(tee, tail.keep)
         self._masker = masker
         self._masking = masker.active
         self._buffers = (bytearray(FIRST_CHUNK), bytearray(FIRST_CHUNK))
         self._views = tuple(memoryview(buffer) for buffer in self._buffers)
         self._turn = 0
-        self._splicing = not self._masking and _takes_splice(sink)
+        self._splicing = not self._masking and tee is None and _takes_splice(sink)
         self._broken = False
         self._pending = array.array("i", [0])
         os.set_blocking(source, False)
 
     def move(self, reads: int = 1) -> Moved:
         """Forward what the pipe holds, in up to `reads` reads (the hot loop: kept flat)."""
-        source, buffers, views, keep = self.source, self._buffers, self._views, self._tail.keep
+        source, buffers, views, keep = self.source, self._buffers, self._views, self._keep
         for _ in range(reads):
             if self._splicing:
                 self._splice_all_but_tail()
@@ -140,7 +152,7 @@ class OutputStream:
     def _emit(self, data: bytes | memoryview) -> None:
         if data:
             self._write(data)
-            self._tail.keep(data)
+            self._keep(data)
 
     def _splice_all_but_tail(self) -> None:
         """Move what cannot end up in the tail straight to the sink; the read that follows
@@ -167,6 +179,16 @@ class OutputStream:
                 select.select([], [self._sink], [])
             except OSError:
                 self._broken = True
+
+
+def _both(
+    tee: Callable[[bytes | memoryview], None], keep: Callable[[bytes | memoryview], None]
+) -> Callable[[bytes | memoryview], None]:
+    def keep_and_tee(data: bytes | memoryview) -> None:
+        tee(data)
+        keep(data)
+
+    return keep_and_tee
 
 
 def _takes_splice(sink: int) -> bool:

@@ -18,6 +18,7 @@ from ...domain.allowlist import AllowList
 from ...domain.command import CommandSpec
 from ...domain.deadline import StopPlan
 from ...domain.errors import InvalidEvent
+from ...domain.protocols import ResponseStream
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder
 from .program_lookup import Unrunnable, allowed_program, resolve_program
@@ -68,12 +69,13 @@ class ProcessExecutor:
         environment: Mapping[str, str],
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
+        stream: ResponseStream | None = None,
     ) -> ExecutionResult:
         started = self._clock()
         executable = self._program_file(spec)
         if isinstance(executable, ExecutionResult):
             return executable
-        output = self._supervisor.forwarding(mask)
+        output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
         try:
             process = subprocess.Popen(
                 spec.argv,
@@ -94,6 +96,8 @@ class ProcessExecutor:
             output.close()
             raise
         output.release_child_ends()  # the child has them: its exit is their end
+        if stream is not None:
+            stream.begin()  # never raises: a stream that cannot begin is the transport's
         return self._supervisor.supervise(process, spec, stop, started, output=output)
 
     def _program_file(self, spec: CommandSpec) -> str | ExecutionResult:

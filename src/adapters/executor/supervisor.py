@@ -68,9 +68,14 @@ class Supervisor:
             raise
         return run.supervise()
 
-    def forwarding(self, mask: tuple[bytes, ...]) -> Forwarding:
-        """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`."""
-        return self.forwarder.forwarding([self.stdout, self.stderr], mask=mask)
+    def forwarding(
+        self,
+        mask: tuple[bytes, ...],
+        tee: Callable[[bytes | memoryview], None] | None = None,
+    ) -> Forwarding:
+        """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`,
+        `tee` as in `OutputStream`."""
+        return self.forwarder.forwarding([self.stdout, self.stderr], mask=mask, tee=tee)
 
 
 class _Run:

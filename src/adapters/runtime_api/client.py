@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import urllib3
@@ -23,7 +24,12 @@ from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
 from ...domain.errors import ConfigurationError, ErrorType, TransportError
 from ...domain.invocation import Invocation
 from ...domain.policy import Failure, Verdict
+from ...domain.streaming import DEFAULT_STREAM_LIMIT
 from ..wire import encode_verdict
+
+if TYPE_CHECKING:  # loaded on the first streamed response only
+    from .response_stream import StreamedResponse
+    from .streamed_post import StreamedPost
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -121,6 +127,17 @@ class RuntimeApiClient(HttpApi):
         path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=_JSON)
 
+    def streamed_response(self, request_id: str) -> StreamedPost:
+        """Begin a streamed response (headers sent); raises `StreamUnreachedError` if it cannot."""
+        from .chunked import STREAM_HEADERS  # noqa: PLC0415 - streamed responses only
+        from .streamed_post import StreamedPost, Timeouts  # noqa: PLC0415
+
+        path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
+        read = POST_TIMEOUT.read_timeout
+        assert isinstance(read, float)
+        timeouts = Timeouts(connect=CONNECT_TIMEOUT, send=read, answer=read)
+        return StreamedPost(self._pool, path, STREAM_HEADERS, timeouts)
+
     def error(self, request_id: str, body: bytes, error_type: str) -> None:
         headers = {**_JSON, ERROR_TYPE_HEADER: f"Function.{error_type}"}
         path = ERROR_PATH.format(request_id=quote(request_id, safe=""))
@@ -157,7 +174,8 @@ class RuntimeApiTransport:
     """The `Transport` of a Lambda custom runtime: `next` in, `response` or `error` out.
 
     `next` is retried on connection failures after each of `retry_delays` (then the fault is
-    fatal). A 4xx on posting is logged and the loop goes on; anything else is fatal.
+    fatal). A 4xx on posting is logged and the loop goes on; anything else is fatal. Streamed
+    responses carry at most `stream_limit` bytes; how they end is `stream_outcome.py`'s.
     """
 
     def __init__(
@@ -166,10 +184,13 @@ class RuntimeApiTransport:
         *,
         retry_delays: Sequence[float] = NEXT_RETRY_DELAYS,
         sleep: Callable[[float], None] = time.sleep,
+        stream_limit: int = DEFAULT_STREAM_LIMIT,
     ) -> None:
         self._client = client
         self._retry_delays = tuple(retry_delays)
         self._sleep = sleep
+        self._stream_limit = stream_limit
+        self._stream: tuple[str, StreamedResponse] | None = None
 
     def next_invocation(self) -> Invocation:
         for delay in self._retry_delays:
@@ -184,7 +205,28 @@ class RuntimeApiTransport:
             attempts = len(self._retry_delays) + 1
             raise ApiConnectionError(f"{error} (gave up after {attempts} attempts)") from error
 
+    def open_stream(self, invocation: Invocation) -> StreamedResponse:
+        from .response_stream import StreamedResponse  # noqa: PLC0415 - streamed responses only
+
+        request_id = invocation.request_id
+        stream = StreamedResponse(
+            lambda: self._client.streamed_response(request_id), limit=self._stream_limit
+        )
+        self._stream = (request_id, stream)
+        return stream
+
     def report(self, invocation: Invocation, verdict: Verdict) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None and stream[0] == invocation.request_id and stream[1].begun:
+            from .stream_outcome import end_stream  # noqa: PLC0415 - streamed responses only
+
+            end_stream(
+                stream[1], invocation, verdict, lambda outcome: self._report(invocation, outcome)
+            )
+            return
+        self._report(invocation, verdict)
+
+    def _report(self, invocation: Invocation, verdict: Verdict) -> None:
         status = self._post(invocation.request_id, verdict)
         if status == 413:
             # A response refused as too large closes the invocation on Lambda: this error is

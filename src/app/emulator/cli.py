@@ -19,6 +19,7 @@ from ..logs import configure_logging
 
 if TYPE_CHECKING:
     from .invoker import Emulator
+    from .scaling import ScaledEmulator
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -28,7 +29,11 @@ DEFAULT_TIMEOUT = 300.0
 TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
 MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
-_OPTIONS_WITH_VALUES = {"--event", "--result", "--function-timeout"}
+_OPTIONS_WITH_VALUES = {
+    *("--event", "--result", "--function-timeout", "--concurrency"),
+    *("--invoke", "--endpoint-url", "--region", "--profile"),
+    *("--map", "--results", "--idempotency-key"),
+}
 
 
 class EmulatorOptionError(Exception):
@@ -57,6 +62,25 @@ def add_emulator_options(parser: argparse.ArgumentParser) -> None:
         help=f"with --serve: the function's timeout (default ${TIMEOUT_VARIABLE}, "
         f"else {DEFAULT_TIMEOUT:g})",
     )
+    group.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_positive_count,
+        help="with --serve: run up to N sandboxes at once, each serving one invocation, and "
+        "throttle the rest (429 TooManyRequestsException) as Lambda does; without it, "
+        "invocations wait for the one sandbox. With --map: invoke up to N items at once "
+        "(default 10)",
+    )
+
+
+def _positive_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: give a whole number, 1 or more")
+    return count
 
 
 def parse_with_emulator_options(
@@ -97,7 +121,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
     except EmulatorOptionError as error:
         log.error("%s", error)
         return EXIT_RUNTIME_FAILURE
-    emulator = build_emulator(arguments.command, environ, timeout)
+    emulator = build_emulator(arguments.command, environ, timeout, arguments.concurrency)
     # The HTTP machinery is imported only here: the runtime on Lambda never needs it.
     from ...adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
 
@@ -109,10 +133,12 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         return EXIT_RUNTIME_FAILURE
     server.start("invoke-api")
     log.info(
-        "Serving the Lambda Invoke API on http://%s (function timeout %g s): "
-        "POST /2015-03-31/functions/function/invocations",
+        "Serving the Lambda Invoke API on http://%s (function timeout %g s%s): "
+        "POST /2015-03-31/functions/function/invocations, "
+        "or .../2021-11-15/functions/function/response-streaming-invocations",
         server.url_address,
         timeout,
+        "" if arguments.concurrency is None else f", up to {arguments.concurrency} sandboxes",
     )
     _wait_for_stop_signal()
     log.info("Stopping.")
@@ -122,11 +148,19 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
 
 
 def build_emulator(
-    default_command: Sequence[str], environ: Mapping[str, str], timeout: float
-) -> Emulator:
-    """The composition root of `--serve`: an emulator that starts this program as its runtime."""
+    default_command: Sequence[str],
+    environ: Mapping[str, str],
+    timeout: float,
+    concurrency: int | None = None,
+) -> Emulator | ScaledEmulator:
+    """The composition root of `--serve`: an emulator that starts this program as its runtime.
+
+    With `concurrency`, up to that many sandboxes run at once; without, one, and invocations
+    queue for it.
+    """
     from .invoker import Emulator  # noqa: PLC0415 - see serve_emulator
     from .sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
+    from .scaling import ScaledEmulator  # noqa: PLC0415
 
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     config = SandboxConfig(
@@ -134,6 +168,10 @@ def build_emulator(
         environment=runtime_environment(environ, region),
         timeout=timeout,
     )
+    if concurrency is not None:
+        return ScaledEmulator(
+            config, concurrency=concurrency, output=sys.stdout.buffer, region=region
+        )
     return Emulator(config, output=sys.stdout.buffer, region=region)
 
 

@@ -12,13 +12,13 @@ import math
 import queue
 import threading
 import time
-import uuid
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from ...adapters.emulator.invoke_api import InvokeRequest, InvokeResult
 from ...adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
 from ...adapters.emulator.sandbox_log import SandboxLog
-from .reports import conclude, failure, new_trace_id
+from .reports import conclude, error_code, failure, new_trace_id
 from .sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 
 log = logging.getLogger("run_command_on_aws_lambda")
@@ -33,13 +33,29 @@ class _Job:
     (Not concurrent.futures: the standalone build leaves that package out.)
     """
 
-    def __init__(self, request: InvokeRequest) -> None:
+    def __init__(self, request: InvokeRequest, *, streaming: bool = False) -> None:
         self.request = request
         self._result: InvokeResult | None = None
         self._done = threading.Event()
+        self._pieces: queue.SimpleQueue[bytes | None] | None = (
+            queue.SimpleQueue() if streaming else None
+        )
+
+    @property
+    def sink(self) -> Callable[[bytes], None] | None:
+        """Where a streamed response goes (it never blocks); None for a buffered invocation."""
+        return self._pieces.put if self._pieces is not None else None
+
+    def pieces(self) -> Iterator[bytes]:
+        """The streamed response's pieces as they come, until the invocation is over."""
+        if self._pieces is not None:
+            while (piece := self._pieces.get()) is not None:
+                yield piece
 
     def finish(self, result: InvokeResult) -> None:
         self._result = result
+        if self._pieces is not None:
+            self._pieces.put(None)
         self._done.set()
 
     def result(self) -> InvokeResult:
@@ -52,12 +68,17 @@ class Emulator:
     """Implements the Invoke API's `Invoker` port on top of restartable sandboxes."""
 
     def __init__(
-        self, config: SandboxConfig, *, output: BinaryIO | None, region: str = "us-east-1"
+        self,
+        config: SandboxConfig,
+        *,
+        output: BinaryIO | None,
+        region: str = "us-east-1",
+        whole_lines: bool = False,
     ) -> None:
         self._config = config
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
-        self._log = SandboxLog(output)
+        self._log = SandboxLog(output, whole_lines=whole_lines)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
@@ -65,8 +86,20 @@ class Emulator:
         self._worker = threading.Thread(target=self._work, name="emulator", daemon=True)
         self._worker.start()
 
-    def invoke(self, request: InvokeRequest) -> InvokeResult:
-        return self._submit(request).result()
+    def invoke(
+        self,
+        request: InvokeRequest,
+        on_output: Callable[[bytes], None] | None = None,
+        on_admitted: Callable[[], None] | None = None,
+    ) -> InvokeResult:
+        """Queue the invocation and wait for its end; it is never throttled."""
+        job = self._submit(request, streaming=on_output is not None)
+        if on_admitted is not None:
+            on_admitted()
+        if on_output is not None:
+            for piece in job.pieces():
+                on_output(piece)
+        return job.result()
 
     def enqueue(self, request: InvokeRequest) -> None:
         self._submit(request)
@@ -81,8 +114,8 @@ class Emulator:
             sandbox.destroy(SHUTDOWN_GRACE)
         self._worker.join()
 
-    def _submit(self, request: InvokeRequest) -> _Job:
-        job = _Job(request)
+    def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> _Job:
+        job = _Job(request, streaming=streaming)
         with self._state:
             if self._closing:
                 job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
@@ -93,18 +126,20 @@ class Emulator:
     def _work(self) -> None:
         # `close` queues None after every job submitted before it: each gets an answer.
         while (job := self._jobs.get()) is not None:
-            job.finish(self._run_safely(job.request))
+            job.finish(self._run_safely(job.request, job.sink))
 
-    def _run_safely(self, request: InvokeRequest) -> InvokeResult:
+    def _run_safely(
+        self, request: InvokeRequest, sink: Callable[[bytes], None] | None
+    ) -> InvokeResult:
         try:
-            return self._run(request)
+            return self._run(request, sink)
         except Exception as error:  # a fault of the emulator: answer it, keep serving
             log.exception("The emulator failed while invoking the function.")
             self._discard()
             return failure("Runtime.Unknown", f"The emulator failed: {error}")
 
-    def _run(self, request: InvokeRequest) -> InvokeResult:
-        request_id = str(uuid.uuid4())
+    def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
+        request_id = request.request_id
         try:
             sandbox = self._current_sandbox()
         except OSError as error:
@@ -115,7 +150,7 @@ class Emulator:
         self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
         cold = sandbox.exchange.init_seconds is None
-        outcome = sandbox.exchange.run(self._event(request_id, request))
+        outcome = sandbox.exchange.run(self._event(request_id, request), sink)
         sandbox.process.drain()
         if not isinstance(outcome, Answered):
             self._discard()
@@ -124,8 +159,7 @@ class Emulator:
             self._log.line(line)
         init = sandbox.exchange.init_seconds if cold else None
         self._report(request_id, time.monotonic() - started, outcome, init)
-        failed = not isinstance(outcome, Answered) or outcome.error_type is not None
-        return InvokeResult(body=body, function_error=failed, log=self._log.tail())
+        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.tail())
 
     def _current_sandbox(self) -> Sandbox | None:
         with self._state:

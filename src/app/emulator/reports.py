@@ -29,6 +29,13 @@ def conclude(outcome: Outcome, request_id: str) -> tuple[bytes, list[str]]:
     return body, [f"{timestamp} {request_id} {message}"]
 
 
+def error_code(outcome: Outcome) -> str | None:
+    """The failure's type (`ErrorCode` of a streamed invoke); None for a successful response."""
+    if isinstance(outcome, Answered | InitFailed):
+        return outcome.error_type
+    return "Runtime.ExitError" if isinstance(outcome, Exited) else "Sandbox.Timedout"
+
+
 def _exit_reason(status: int) -> str:
     if status == 0:
         return "Runtime exited without providing a reason"
@@ -44,7 +51,7 @@ def error_body(error_type: str, message: str) -> bytes:
 
 def failure(error_type: str, message: str) -> InvokeResult:
     """An invocation that failed before any runtime could take it."""
-    return InvokeResult(body=error_body(error_type, message), function_error=True, log=b"")
+    return InvokeResult(body=error_body(error_type, message), error_type=error_type, log=b"")
 
 
 def new_trace_id() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -35,11 +35,13 @@ class Api:
         self.outcomes: list[Outcome] = []
         self._invokers: list[threading.Thread] = []
 
-    def invoke(self, payload: bytes, **context: str) -> None:
+    def invoke(
+        self, payload: bytes, sink: Callable[[bytes], None] | None = None, **context: str
+    ) -> None:
         """Start an invocation in the background, as the Invoke API would."""
         invocation = Event(request_id="req-1", payload=payload, function_arn="arn:f", **context)
         thread = threading.Thread(
-            target=lambda: self.outcomes.append(self.exchange.run(invocation))
+            target=lambda: self.outcomes.append(self.exchange.run(invocation, sink))
         )
         thread.start()
         self._invokers.append(thread)
@@ -150,13 +152,13 @@ def test_extension_registration_answers_an_identifier(api: Api) -> None:
     assert unknown.status == 403
 
 
-def test_unknown_paths_and_streaming_responses_are_refused(api: Api) -> None:
-    """404 for what is not the Runtime API; response streaming is not emulated (400)."""
+def test_unknown_paths_and_unknown_response_modes_are_refused(api: Api) -> None:
+    """404 for what is not the Runtime API; 400 for a response mode other than `streaming`."""
     assert api.call("GET", "/2018-06-01/runtime/other").status == 404
     api.invoke(b"{}")
     api.call("GET", f"{RUNTIME}/invocation/next")
-    streaming = {"Lambda-Runtime-Function-Response-Mode": "streaming"}
-    response = api.call("POST", f"{RUNTIME}/invocation/req-1/response", b"{}", streaming)
+    buffered = {"Lambda-Runtime-Function-Response-Mode": "buffered"}
+    response = api.call("POST", f"{RUNTIME}/invocation/req-1/response", b"{}", buffered)
     assert response.status == 400
     assert api.call("POST", f"{RUNTIME}/invocation/req-1/response", b"{}").status == 202
     assert api.finish() == [Answered(b"{}")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterator
 
@@ -21,6 +23,7 @@ from run_command_on_aws_lambda.adapters.emulator.outcomes import (
     Exited,
     InitFailed,
     Outcome,
+    ResponseStream,
     TimedOut,
     kept_error_type,
 )
@@ -33,13 +36,20 @@ def event(request_id: str = "req-1") -> Event:
 class Invoker:
     """Runs `exchange.run(event)` in a thread, so the test can act as the runtime."""
 
-    def __init__(self, exchange: Exchange, invocation: Event) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        invocation: Event,
+        sink: Callable[[bytes], None] | None = None,
+    ) -> None:
         self.outcome: Outcome | None = None
-        self._thread = threading.Thread(target=self._run, args=(exchange, invocation))
+        self._thread = threading.Thread(target=self._run, args=(exchange, invocation, sink))
         self._thread.start()
 
-    def _run(self, exchange: Exchange, invocation: Event) -> None:
-        self.outcome = exchange.run(invocation)
+    def _run(
+        self, exchange: Exchange, invocation: Event, sink: Callable[[bytes], None] | None
+    ) -> None:
+        self.outcome = exchange.run(invocation, sink)
 
     def result(self) -> Outcome | None:
         self._thread.join(30)
@@ -211,3 +221,104 @@ def test_extensions_register_only_during_init_and_with_their_identifier(
     assert refusal(exchange.register_extension)[0] == 403
     exchange.respond("req-1", b"{}")
     assert invoker.result() == Answered(b"{}")
+
+
+def test_a_streamed_response_reaches_the_sink_piece_by_piece(exchange: Exchange) -> None:
+    """Each piece is handed on as it comes; the outcome's body is empty: nothing is left over."""
+    received: list[bytes] = []
+    invoker = Invoker(exchange, event(), received.append)
+    exchange.next()
+    response = exchange.open_stream("req-1")
+    exchange.stream(response, b"one\n")
+    assert received == [b"one\n"]
+    exchange.stream(response, b"two\n")
+    exchange.close_stream(response, None, None)
+    assert invoker.result() == Answered(b"")
+    assert received == [b"one\n", b"two\n"]
+
+
+def test_a_streamed_response_to_a_buffered_invoker_is_joined(exchange: Exchange) -> None:
+    """Without a sink, the invoker gets the whole streamed body, as with a buffered response."""
+    invoker = Invoker(exchange, event())
+    exchange.next()
+    response = exchange.open_stream("req-1")
+    for piece in (b"one\n", b"two\n"):
+        exchange.stream(response, piece)
+    exchange.close_stream(response, None, None)
+    assert invoker.result() == Answered(b"one\ntwo\n")
+
+
+def test_error_trailers_end_the_stream_as_a_function_error(exchange: Exchange) -> None:
+    """The error type is kept as Lambda keeps it; the body is decoded from base64."""
+    invoker = Invoker(exchange, event())
+    exchange.next()
+    response = exchange.open_stream("req-1")
+    exchange.stream(response, b"partial output\n")
+    body = base64.b64encode(b'{"errorType": "CommandFailed", "exitCode": 3}').decode()
+    exchange.close_stream(response, "Function.CommandFailed", body)
+    assert invoker.result() == Answered(
+        b'{"errorType": "CommandFailed", "exitCode": 3}', "Function.CommandFailed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error_type", "error_body", "kept"),
+    [
+        ("Function.CommandFailed", "not base64!", "Function.CommandFailed"),
+        ("Function.CommandFailed", None, "Function.CommandFailed"),
+        (None, base64.b64encode(b'{"errorType": "X"}').decode(), "Function.Unknown"),
+        ("oops", "", "Function.Unknown"),
+    ],
+)
+def test_incomplete_error_trailers_still_make_a_function_error(
+    exchange: Exchange, error_type: str | None, error_body: str | None, kept: str
+) -> None:
+    """One trailer is enough to fail; a body that is not base64 is replaced by one that says so."""
+    invoker = Invoker(exchange, event())
+    exchange.next()
+    exchange.close_stream(exchange.open_stream("req-1"), error_type, error_body)
+    outcome = invoker.result()
+    assert isinstance(outcome, Answered)
+    assert outcome.error_type == kept
+    assert json.loads(outcome.body)["errorType"]
+
+
+def test_a_stream_after_its_invocation_timed_out_is_refused_and_not_passed_on() -> None:
+    """Once the invoker has its answer, no late piece reaches it."""
+    exchange = Exchange(timeout=0.1)
+    received: list[bytes] = []
+    invoker = Invoker(exchange, event(), received.append)
+    exchange.next()
+    assert invoker.result() == TimedOut(0.1, during_init=False)
+    assert refusal(lambda: exchange.open_stream("req-1"))[0] == 400
+    # A stream opened in time, still sending:
+    assert refusal(lambda: exchange.stream(ResponseStream("req-1"), b"late"))[0] == 400
+    assert received == []
+
+
+def test_a_stream_past_its_limit_is_a_413_and_ends_the_invocation() -> None:
+    """Function.ResponseSizeTooLarge; what came before the limit was passed on."""
+    exchange = Exchange(timeout=30, stream_limit=10)
+    received: list[bytes] = []
+    invoker = Invoker(exchange, event(), received.append)
+    exchange.next()
+    response = exchange.open_stream("req-1")
+    exchange.stream(response, b"x" * 10)
+    assert refusal(lambda: exchange.stream(response, b"y"))[0] == 413
+    assert refusal(lambda: exchange.close_stream(response, None, None))[0] == 403
+    outcome = invoker.result()
+    assert isinstance(outcome, Answered)
+    assert outcome.error_type == "Function.ResponseSizeTooLarge"
+    assert received == [b"x" * 10]
+
+
+def test_a_stream_to_a_buffered_invoker_past_6_mib_is_a_413(exchange: Exchange) -> None:
+    """The invoker waits for a whole body, so the buffered limit applies."""
+    invoker = Invoker(exchange, event())
+    exchange.next()
+    response = exchange.open_stream("req-1")
+    exchange.stream(response, b"x" * RESPONSE_LIMIT)
+    assert refusal(lambda: exchange.stream(response, b"y"))[0] == 413
+    outcome = invoker.result()
+    assert isinstance(outcome, Answered)
+    assert outcome.error_type == "Function.ResponseSizeTooLarge"

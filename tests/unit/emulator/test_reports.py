@@ -13,7 +13,7 @@ from run_command_on_aws_lambda.adapters.emulator.outcomes import (
     Outcome,
     TimedOut,
 )
-from run_command_on_aws_lambda.app.emulator.reports import conclude
+from run_command_on_aws_lambda.app.emulator.reports import conclude, error_code
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,20 @@ def test_what_lambda_itself_reports_names_the_request_and_the_reason(
 def test_what_the_runtime_posted_is_passed_on_unchanged(outcome: Outcome) -> None:
     """Responses, error bodies and init errors reach the invoker byte for byte."""
     assert conclude(outcome, "req-1")[0] == b'{"ok": 1}'
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [
+        (Answered(b"{}"), None),
+        (Answered(b"{}", "Function.CommandFailed"), "Function.CommandFailed"),
+        (InitFailed(b"{}", "Runtime.BadSetting"), "Runtime.BadSetting"),
+        (Exited(3), "Runtime.ExitError"),
+        (TimedOut(3, during_init=False), "Sandbox.Timedout"),
+    ],
+)
+def test_the_error_code_of_a_streamed_invoke_names_the_failure(
+    outcome: Outcome, code: str | None
+) -> None:
+    """InvokeComplete's ErrorCode: the runtime's error type, or what Lambda itself reports."""
+    assert error_code(outcome) == code

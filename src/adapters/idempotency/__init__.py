@@ -1,0 +1,1 @@
+"""Adapters: idempotency stores (DynamoDB, and an in-memory fake) and the stored outcomes."""

@@ -1,0 +1,1 @@
+"""App: `--invoke`, running a command on Lambda from here as if it ran locally."""

@@ -1,0 +1,69 @@
+"""App: the idempotency guard's settings, read only when RUN_COMMAND_IDEMPOTENCY_TABLE is set."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..domain.errors import ConfigurationError
+from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
+from .settings import _number
+
+IDEMPOTENCY_TTL_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TTL_SECONDS"
+DEFAULT_IDEMPOTENCY_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdempotencySettings:
+    """The idempotency guard's table, and how to reach it (`endpoint` `None`: the region's)."""
+
+    table: str
+    region: str
+    endpoint: str | None = None
+    ttl_seconds: int = DEFAULT_IDEMPOTENCY_TTL_SECONDS
+
+
+def _has_tls() -> bool:
+    return importlib.util.find_spec("ssl") is not None
+
+
+def read_idempotency(
+    environ: Mapping[str, str], has_tls: Callable[[], bool] = _has_tls
+) -> IdempotencySettings:
+    """The guard's settings, RUN_COMMAND_IDEMPOTENCY_TABLE being set; each one checked."""
+    table = environ[IDEMPOTENCY_TABLE_VARIABLE].strip()
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise ConfigurationError(
+            f"{IDEMPOTENCY_TABLE_VARIABLE} is set but AWS_REGION is not: set it to the "
+            "table's region (Lambda sets it)."
+        )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        if not environ.get(name):
+            raise ConfigurationError(
+                f"{IDEMPOTENCY_TABLE_VARIABLE} is set but {name} is not: the guard signs its "
+                "requests with the credentials in the environment (Lambda sets them)."
+            )
+    endpoint = environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"The DynamoDB endpoint {endpoint!r} is not valid: give a URL such as "
+            "http://127.0.0.1:8000."
+        )
+    if not (endpoint or "https:").startswith("http:") and not has_tls():
+        raise ConfigurationError(
+            f"{IDEMPOTENCY_TABLE_VARIABLE} is set, but this build of the runtime has no TLS "
+            "(the standalone build leaves OpenSSL out), so it cannot reach DynamoDB over https. "
+            "Run the runtime from a Python install in the image (pip install "
+            "run-command-on-aws-lambda) to use the idempotency guard."
+        )
+    ttl = _number(environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds")
+    if ttl < 1 or not float(ttl).is_integer():
+        raise ConfigurationError(
+            f"{IDEMPOTENCY_TTL_VARIABLE}={environ[IDEMPOTENCY_TTL_VARIABLE]!r} is not valid: "
+            "give a whole number of seconds, 1 or more (the default is 3600)."
+        )
+    return IdempotencySettings(
+        table=table, region=region, endpoint=endpoint or None, ttl_seconds=int(ttl)
+    )

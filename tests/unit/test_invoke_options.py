@@ -1,0 +1,44 @@
+"""Unit: `--invoke` and its options, as the command line parses them."""
+
+from __future__ import annotations
+
+import pytest
+
+from run_command_on_aws_lambda.app.cli import parse_arguments
+
+
+@pytest.mark.parametrize(
+    ("argv", "function", "command"),
+    [
+        (["--invoke", "f", "--", "sh", "-c", "exit 3"], "f", ["sh", "-c", "exit 3"]),
+        (["--invoke", "f:live", "id", "--region", "x"], "f:live", ["id", "--region", "x"]),
+        (["--region", "eu-west-1", "--invoke", "f"], "f", []),
+        (["--endpoint-url", "http://127.0.0.1:9000", "--invoke", "f", "--", "-odd"], "f", ["-odd"]),
+        (["id", "--invoke", "f"], None, ["id", "--invoke", "f"]),
+    ],
+)
+def test_options_come_first_and_the_command_after(
+    argv: list[str], function: str | None, command: list[str]
+) -> None:
+    """Everything from the program on is the command's, as in local mode."""
+    arguments = parse_arguments(argv)
+    assert (arguments.invoke, arguments.command) == (function, command)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--log-tail", "id"], "are options of --invoke"),
+        (["--region", "eu-west-1", "id"], "are options of --invoke"),
+        (["--invoke", "f", "--serve"], "--invoke and --serve cannot be used together"),
+        (["--invoke", "f", "--result", "-"], "--result is for local mode, not --invoke"),
+    ],
+)
+def test_options_that_do_not_go_together_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Status 125 and a message naming the options, before anything runs."""
+    with pytest.raises(SystemExit) as exit_:
+        parse_arguments(argv)
+    assert exit_.value.code == 125
+    assert message in capsys.readouterr().err
