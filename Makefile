@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: example test lint typecheck unit wheel-test soak bench standalone clean
+.PHONY: example test lint typecheck unit wheel-test image-test soak bench standalone clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# tests/wheel runs under wheel-test, against the same build as the end-to-end files there.
+# tests/wheel runs under wheel-test, against the same build as the end-to-end files there;
+# tests/image under image-test.
 unit: $(STAMP)
-	$(BIN)/pytest --ignore=tests/wheel
+	$(BIN)/pytest --ignore=tests/wheel --ignore=tests/image
 
 # What users install: the sdist and the wheel as `python -m build` makes them, the wheel in a
 # fresh virtual environment (not editable), and the end-to-end files for local mode, Lambda
@@ -56,7 +57,13 @@ wheel-test: $(STAMP)
 	RUN_COMMAND_TEST_SCRIPT=$(CURDIR)/$(WHEEL_DIR)/venv/bin/run-command-on-aws-lambda \
 		$(BIN)/pytest tests/wheel $(WHEEL_E2E)
 
-test: lint typecheck unit wheel-test
+# The Dockerfile built by a dockerd of the tests' own (Debian's docker.io, installed when
+# missing) on base images made with debootstrap, and run the README's ways. Needs root, as CI
+# has; the base images are kept in build/docker/ for the next run.
+image-test: $(STAMP)
+	$(BIN)/pytest tests/image
+
+test: lint typecheck unit wheel-test image-test
 
 # The full soak (the default suite runs it with 1,000 invocations).
 soak: $(STAMP)

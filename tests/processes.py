@@ -48,14 +48,18 @@ def free_port() -> int:
 
 
 def listener_script(port: int, delay: float) -> str:
-    """Python source for a child that listens on `port` after `delay` seconds, then waits."""
+    """Python source for a child that listens on `port` after `delay` seconds, then waits.
+
+    It says "listening" just before it listens: once the port is ready the runtime stops it,
+    and a line printed after `listen()` could be cut off by that stop (it was, under load).
+    """
     return (
         "import socket, time\n"
         f"time.sleep({delay})\n"
         "s = socket.socket()\n"
         "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
         f"s.bind(('127.0.0.1', {port}))\n"
-        "s.listen()\n"
         "print('listening', flush=True)\n"
+        "s.listen()\n"
         "time.sleep(1000)\n"
     )

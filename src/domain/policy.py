@@ -95,18 +95,40 @@ def invalid_event(message: str) -> Failure:
     return Failure(error_type=ErrorType.INVALID_EVENT, message=message)
 
 
-def exit_status(verdict: Verdict) -> int:  # noqa: PLR0911 - one case per error type
+def exit_status(verdict: Verdict) -> int:
     """The exit status of local mode, following the conventions of `timeout`, `env` and shells."""
     if isinstance(verdict, Success):
         return 0
     result = verdict.result
-    match verdict.error_type:
-        case ErrorType.COMMAND_FAILED if result is not None and result.returncode is not None:
-            return result.returncode
-        case ErrorType.COMMAND_KILLED if result is not None and result.ending is Ending.INTERRUPTED:
-            return 128 + signals.SIGTERM  # the runtime's own, whatever signal ended the command
-        case ErrorType.COMMAND_KILLED if result is not None and result.signal is not None:
-            return 128 + result.signal
+    if result is None:
+        return status_of_failure(verdict.error_type)
+    return status_of_failure(
+        verdict.error_type,
+        returncode=result.returncode,
+        signal=result.signal,
+        interrupted=result.ending is Ending.INTERRUPTED,
+    )
+
+
+def status_of_failure(  # noqa: PLR0911 - one case per error type
+    error_type: ErrorType,
+    *,
+    returncode: int | None = None,
+    signal: int | None = None,
+    interrupted: bool = False,
+) -> int:
+    """The exit status of a failure, from what its error body also carries.
+
+    A command stopped because the runtime was shut down gets the runtime's own 128+SIGTERM,
+    whatever signal ended it; `--invoke` reads the same facts back from an error body.
+    """
+    match error_type:
+        case ErrorType.COMMAND_FAILED if returncode is not None:
+            return returncode
+        case ErrorType.COMMAND_KILLED if interrupted:
+            return 128 + signals.SIGTERM
+        case ErrorType.COMMAND_KILLED if signal is not None:
+            return 128 + signal
         case ErrorType.COMMAND_TIMED_OUT:
             return EXIT_TIMED_OUT
         case ErrorType.PERMISSION_DENIED | ErrorType.PROGRAM_NOT_ALLOWED:

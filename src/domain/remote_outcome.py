@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from .errors import ErrorType
-from .policy import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_RUNTIME_FAILURE, EXIT_TIMED_OUT
+from .policy import status_of_failure
 
 EXIT_INTERRUPTED = 128 + signals.SIGINT
 """Ctrl-C: we stopped waiting; the command may still be running on Lambda."""
@@ -127,27 +127,19 @@ def remote_exit_status(outcome: InvokeOutcome) -> int:  # noqa: PLR0911 - one ca
     return ClientStatus.CONNECTION_LOST
 
 
-def command_exit_status(error_type: ErrorType, body: Mapping[str, object]) -> int:  # noqa: PLR0911
+def command_exit_status(error_type: ErrorType, body: Mapping[str, object]) -> int:
     """`policy.exit_status` of the verdict an error body describes.
 
     The body carries `exitCode` or `signal`; a command stopped because the runtime shut
     down has no signal of its own here and gets 128+SIGTERM, as locally.
     """
     exit_code, signal = body.get("exitCode"), body.get("signal")
-    match error_type:
-        case ErrorType.COMMAND_FAILED if _is_status(exit_code):
-            return exit_code
-        case ErrorType.COMMAND_KILLED if _is_status(signal):
-            return 128 + signal
-        case ErrorType.COMMAND_KILLED:
-            return 128 + signals.SIGTERM
-        case ErrorType.COMMAND_TIMED_OUT:
-            return EXIT_TIMED_OUT
-        case ErrorType.PERMISSION_DENIED | ErrorType.PROGRAM_NOT_ALLOWED:
-            return EXIT_NOT_EXECUTABLE
-        case ErrorType.COMMAND_NOT_FOUND:
-            return EXIT_NOT_FOUND
-    return EXIT_RUNTIME_FAILURE
+    return status_of_failure(
+        error_type,
+        returncode=exit_code if _is_status(exit_code) else None,
+        signal=signal if _is_status(signal) else None,
+        interrupted=not _is_status(signal),
+    )
 
 
 def is_lambda_timeout(outcome: Answered) -> bool:
