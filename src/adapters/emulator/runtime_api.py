@@ -6,8 +6,15 @@ Bound to a private loopback port, one server per runtime process.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import select
+import socket
+import threading
+import time
 import urllib.parse
+from collections.abc import Iterator
+from typing import Any
 
 from .exchange import ContractError, Exchange, SandboxClosedError
 from .http import BodyTooLargeError, Handler, MalformedBodyError, Server
@@ -31,7 +38,56 @@ class RuntimeApiServer(Server):
 
     def __init__(self, exchange: Exchange, port: int = 0) -> None:
         self.exchange = exchange
+        self._connections = threading.Condition()
+        self._open = 0  # connections accepted whose handler has not ended
+        self._parked = 0  # handlers of those waiting in the exchange, not reading
         super().__init__(("127.0.0.1", port), _RuntimeApiHandler)
+
+    def settle(self, grace: float) -> None:
+        """Wait until all that a runtime which exited had sent is read, at most `grace` seconds.
+
+        Settled: no connection waits to be accepted, and each accepted one has ended (its
+        handler read it to the end) or is parked in the exchange. Its process gone, the
+        runtime's connections end by themselves; `grace` only bounds one that something the
+        runtime started still holds open.
+        """
+        deadline = time.monotonic() + grace
+        with self._connections:
+            while self._open > self._parked or self._waiting_to_be_accepted():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._connections.wait(min(remaining, 0.05))
+
+    def _waiting_to_be_accepted(self) -> bool:
+        return bool(select.select([self.socket], [], [], 0)[0])
+
+    @contextlib.contextmanager
+    def parked(self) -> Iterator[None]:
+        """A handler waits in the exchange (for an event, or for the sandbox to close)."""
+        with self._connections:
+            self._parked += 1
+            self._connections.notify_all()
+        try:
+            yield
+        finally:
+            with self._connections:
+                self._parked -= 1
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        # Counted under the lock, so that `settle` sees it either waiting or accepted.
+        with self._connections:
+            request = super().get_request()
+            self._open += 1
+            return request
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._connections:
+                self._open -= 1
+                self._connections.notify_all()
 
 
 class _RuntimeApiHandler(Handler):
@@ -43,9 +99,10 @@ class _RuntimeApiHandler(Handler):
             if path == NEXT:
                 self._next()
             elif path == EXTENSION_NEXT:
-                self.server.exchange.extension_next(
-                    self.headers.get("Lambda-Extension-Identifier", "")
-                )
+                with self.server.parked():
+                    self.server.exchange.extension_next(
+                        self.headers.get("Lambda-Extension-Identifier", "")
+                    )
             else:
                 self._not_found()
         except ContractError as refused:
@@ -120,7 +177,8 @@ class _RuntimeApiHandler(Handler):
         self.send_json(202, {"status": "OK"})
 
     def _next(self) -> None:
-        delivery = self.server.exchange.next()
+        with self.server.parked():
+            delivery = self.server.exchange.next()
         event = delivery.event
         headers = {
             "Lambda-Runtime-Aws-Request-Id": event.request_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import math
 import os
@@ -131,6 +130,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         emulator.close()
         log.error("Cannot listen on %s:%s: %s.", *address, error.strerror)
         return EXIT_RUNTIME_FAILURE
+    stop = _catch_stop_signals()  # before the announcement: a SIGTERM may follow it at once
     server.start("invoke-api")
     log.info(
         "Serving the Lambda Invoke API on http://%s (function timeout %g s%s): "
@@ -140,7 +140,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         timeout,
         "" if arguments.concurrency is None else f", up to {arguments.concurrency} sandboxes",
     )
-    _wait_for_stop_signal()
+    _wait_for_stop_signal(stop)
     log.info("Stopping.")
     server.stop()
     emulator.close()
@@ -234,20 +234,26 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until SIGINT or SIGTERM.
+def _catch_stop_signals() -> int:
+    """Make SIGINT and SIGTERM write their number to a pipe; returns the pipe's read end.
 
-    The handler only writes a byte to a pipe: it takes no lock, so it cannot deadlock with
-    the code it interrupts (an `Event.set()` in a handler can, if the signal lands while the
-    main thread holds that Event's lock).
+    The byte is written by Python's C-level handler (`signal.set_wakeup_fd`), not by a Python
+    handler: those run only in the main thread, between bytecodes, so a signal that landed
+    just before the main thread blocked in `os.read` was never seen (a hang under load).
     """
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
-
-    def handle(number: int, frame: FrameType | None) -> None:
-        with contextlib.suppress(BlockingIOError):
-            os.write(write_end, b"\0")
-
+    signal.set_wakeup_fd(write_end)
     for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, handle)
-    os.read(read_end, 1)
+        signal.signal(number, _caught)
+    return read_end
+
+
+def _caught(number: int, frame: FrameType | None) -> None:
+    """Nothing to do: the wakeup pipe has the signal's number already."""
+
+
+def _wait_for_stop_signal(read_end: int) -> None:
+    """Block until SIGINT or SIGTERM (`_catch_stop_signals` set that up)."""
+    while os.read(read_end, 1)[0] not in (signal.SIGINT, signal.SIGTERM):
+        pass

@@ -15,6 +15,9 @@ from ...adapters.emulator.sandbox_log import SandboxLog
 SHUTDOWN_GRACE = 0.5
 """Seconds between SIGTERM and SIGKILL when the emulator stops: Lambda's 500 ms."""
 
+EXIT_SETTLE_GRACE = 2.0
+"""Seconds a runtime's exit waits at most for the Runtime API to read what it had sent."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SandboxConfig:
@@ -51,11 +54,17 @@ class Sandbox:
                 config.runtime_argv,
                 environment=environment,
                 log=log,
-                on_exit=self.exchange.runtime_exited,
+                on_exit=self._runtime_exited,
             )
         except BaseException:
             self._server.stop()
             raise
+
+    def _runtime_exited(self, status: int) -> None:
+        # What the runtime sent just before it exited (the last piece of a streamed response,
+        # a request not yet accepted) is read first: else it is lost when the exit wins the race.
+        self._server.settle(EXIT_SETTLE_GRACE)
+        self.exchange.runtime_exited(status)
 
     @property
     def exited(self) -> bool:
