@@ -1,7 +1,8 @@
 """Adapter: the runtime as a child process, its output pumped into the sandbox log.
 
 The runtime runs in its own session with stdout and stderr on one pipe (Lambda merges them
-too). Stopping it stops everything it started, also commands in sessions of their own.
+too). Stopping it stops everything it started, also commands in sessions of their own, and
+(with `orphans`) what it left running when it died first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from ..executor.process_group import process_table
+from .orphans import Orphans
 from .sandbox_log import SandboxLog
 
 
@@ -28,17 +30,23 @@ class RuntimeProcess:
         environment: Mapping[str, str],
         log: SandboxLog,
         on_exit: Callable[[int], None],
+        orphans: Orphans | None = None,
     ) -> None:
         self._log = log
         self._on_exit = on_exit
-        self._process = subprocess.Popen(
-            list(argv),
-            env=dict(environment),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self._orphans = orphans
+
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                list(argv),
+                env=dict(environment),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        self._process = popen() if orphans is None else orphans.start(popen)
         assert self._process.stdout is not None
         self._fd = self._process.stdout.fileno()
         os.set_blocking(self._fd, False)
@@ -67,19 +75,27 @@ class RuntimeProcess:
         self.kill()
 
     def kill(self) -> None:
-        """SIGKILL the runtime and all its descendants, and wait until its output has ended."""
-        stopped = _freeze_tree(self.pid)
+        """SIGKILL the runtime and all its descendants, and wait until its output has ended.
+
+        A runtime already reaped is not signalled (its pid may be another process's now);
+        what it left running was adopted, and goes with `orphans`.
+        """
+        stopped = _freeze_tree([self.pid] if self._process.returncode is None else [])
         for pid in stopped:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
         self._watcher.join()
+        if self._orphans is not None:  # the runtime is dead: all it left is adopted by now
+            self._orphans.kill(_freeze_tree)
         # Its output ends with it, unless something that escaped the tree still holds the pipe.
         self._pump.join(timeout=5)
 
     def _watch(self) -> None:
         returncode = self._process.wait()
+        if self._orphans is not None:
+            self._orphans.reaped(self.pid)
         self.drain()
         self._on_exit(returncode)
 
@@ -104,10 +120,11 @@ class RuntimeProcess:
             self._log.write(chunk)
 
 
-def _freeze_tree(root: int) -> list[int]:
-    """SIGSTOP `root` and its descendants until no new one appears (stopped ones cannot fork)."""
+def _freeze_tree(roots: list[int]) -> list[int]:
+    """SIGSTOP `roots` and their descendants until no new one appears (stopped ones cannot
+    fork); returns them all."""
     stopped: list[int] = []
-    found = [root]
+    found = list(roots)
     while found:
         for pid in found:
             with contextlib.suppress(ProcessLookupError):

@@ -158,7 +158,9 @@ def build_emulator(
     With `concurrency`, up to that many sandboxes run at once; without, one, and invocations
     queue for it.
     """
-    from .invoker import Emulator  # noqa: PLC0415 - see serve_emulator
+    from ...adapters.emulator.orphans import Orphans  # noqa: PLC0415 - see serve_emulator
+    from ...adapters.executor.process_group import become_child_subreaper  # noqa: PLC0415
+    from .invoker import Emulator  # noqa: PLC0415
     from .sandbox import SandboxConfig, runtime_argv  # noqa: PLC0415
     from .scaling import ScaledEmulator  # noqa: PLC0415
 
@@ -167,6 +169,8 @@ def build_emulator(
         runtime_argv=runtime_argv(default_command),
         environment=runtime_environment(environ, region),
         timeout=timeout,
+        # What a dead runtime left running is adopted, to be stopped with its sandbox.
+        orphans=Orphans() if become_child_subreaper() else None,
     )
     if concurrency is not None:
         return ScaledEmulator(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ...adapters.emulator.exchange import DEFAULT_INIT_TIMEOUT, Exchange
+from ...adapters.emulator.orphans import Orphans
 from ...adapters.emulator.runtime_api import RuntimeApiServer
 from ...adapters.emulator.runtime_process import RuntimeProcess
 from ...adapters.emulator.sandbox_log import SandboxLog
@@ -21,12 +22,14 @@ EXIT_SETTLE_GRACE = 2.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SandboxConfig:
-    """How to start the runtime, and the function's limits."""
+    """How to start the runtime, and the function's limits. With `orphans` (the emulator is
+    a child subreaper), what a runtime that died left running is stopped with its sandbox."""
 
     runtime_argv: Sequence[str]
     environment: Mapping[str, str] = field(default_factory=dict)
     timeout: float
     init_timeout: float = DEFAULT_INIT_TIMEOUT
+    orphans: Orphans | None = None
 
 
 def runtime_argv(default_command: Sequence[str]) -> list[str]:
@@ -55,6 +58,7 @@ class Sandbox:
                 environment=environment,
                 log=log,
                 on_exit=self._runtime_exited,
+                orphans=config.orphans,
             )
         except BaseException:
             self._server.stop()
