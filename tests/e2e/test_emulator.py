@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import signal
 import time
 import urllib.parse
@@ -156,17 +155,31 @@ def test_a_plain_http_post_works_like_the_docs_curl(serve: Serve) -> None:
 def test_sigterm_stops_the_emulator_and_its_runtime(serve: Serve, tmp_path: Path) -> None:
     """Exit status 0; the runtime and the command it was running are gone."""
     served = serve()
-    started = tmp_path / "started"
-    event = json.dumps(sh(f"touch {started}; exec sleep 600"))
+    pid_file = tmp_path / "pid"
+    # Its pid is the command's own (sh execs sleep), written whole once the command runs.
+    script = f"echo $$ > {pid_file}.new; mv {pid_file}.new {pid_file}; exec sleep 600"
+    event = json.dumps(sh(script))
     client = served.client
     client.invoke(FunctionName="function", InvocationType="Event", Payload=event)
     give_up = time.monotonic() + 60
-    while not started.exists() and time.monotonic() < give_up:
+    while not pid_file.exists() and time.monotonic() < give_up:
         time.sleep(0.05)
-    assert started.exists(), served.stdout.read_text()
+    assert pid_file.exists(), served.stdout.read_text()
+    command = _process(int(pid_file.read_text()))
+    assert command is not None
     assert served.stop() == 0
     assert "Stopping." in served.stderr.read_text()
-    assert not _running("sleep\x00600\x00")
+    assert _process(command[0]) != command
+
+
+def test_what_a_runtime_that_died_left_running_is_stopped(serve: Serve, tmp_path: Path) -> None:
+    """A command kills the runtime, leaving a process of its own: that goes with the sandbox."""
+    served = serve()
+    pid_file = tmp_path / "pid"
+    left = sh(f"sleep 600 & echo $! > {pid_file}; kill -KILL $PPID")
+    assert invoke_with_boto3(served.client, left).body["errorType"] == "Runtime.ExitError"
+    assert _process(int(pid_file.read_text())) is None
+    assert invoke_with_boto3(served.client, sh("echo again")).body["output"] == "again\n"
 
 
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
@@ -187,12 +200,12 @@ def test_an_address_that_is_not_loopback_needs_allow_remote(console_script: str)
     assert b"--allow-remote" in completed.stderr
 
 
-def _running(cmdline: str) -> bool:
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if Path(f"/proc/{entry.name}/cmdline").read_bytes() == cmdline.encode():
-                    return True
-            except OSError:
-                continue
-    return False
+def _process(pid: int) -> tuple[int, str] | None:
+    """A living process by its pid and start time (so that a reused pid is not taken for
+    it), or None. Only that one: the machine may run this suite elsewhere at the same time."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    state, start_time = fields[0], fields[19]
+    return None if state == "Z" else (pid, start_time)
