@@ -361,7 +361,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _register(self, body: bytes) -> None:
         status = self._fault("register")
-        assert status is None or isinstance(status, int), "only statuses on register"
+        if isinstance(status, Slow):
+            self._sleep(status.seconds)
+            status = None
+        assert status is None or isinstance(status, int), "only statuses and Slow on register"
         with self.api._lock:
             self.api.registration_bodies.append(body)
             self.api.registrations.append({k.lower(): v for k, v in self.headers.items()})

@@ -263,11 +263,24 @@ REGISTER_PATH = f"{EXTENSION_PREFIX}/register"
 EXTENSION_NEXT_PATH = f"{EXTENSION_PREFIX}/event/next"
 EXTENSION_NAME_HEADER = "Lambda-Extension-Name"
 EXTENSION_ID_HEADER = "Lambda-Extension-Identifier"
-REGISTER_TIMEOUT = urllib3.Timeout(connect=0.3, read=0.3)
+# The answer is waited for (in the extension's own thread) as long as Lambda's init may take:
+# a registration given up on may still have been taken, and init then waits for that
+# extension's `event/next` until it times out, with no invocation served (a slow emulator,
+# under load). The runtime's main thread waits for it only REGISTER_WAIT (extension.py).
+REGISTER_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
 
 
 class ExtensionsApiClient(HttpApi):
     """The Extensions API's endpoints (base `/2020-01-01/extension`) used by an internal one."""
+
+    def __init__(
+        self,
+        pool: urllib3.HTTPConnectionPool,
+        *,
+        register_timeout: urllib3.Timeout = REGISTER_TIMEOUT,
+    ) -> None:
+        super().__init__(pool)
+        self._register_timeout = register_timeout
 
     def register(self, name: str) -> str:
         """Register for no events; returns the extension's identifier."""
@@ -277,7 +290,7 @@ class ExtensionsApiClient(HttpApi):
             expect=200,
             body=b'{"events": []}',
             headers={**_JSON, EXTENSION_NAME_HEADER: name},
-            timeout=REGISTER_TIMEOUT,
+            timeout=self._register_timeout,
         )
         identifier = response.headers.get(EXTENSION_ID_HEADER, "")
         if not identifier:

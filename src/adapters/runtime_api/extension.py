@@ -2,7 +2,8 @@
 
 Lambda sends SIGTERM to a runtime at shutdown only when an extension is registered. This one
 registers for no events and keeps a daemon thread parked on `event/next` (Lambda's init waits
-until every registered extension has asked for its next event).
+until every registered extension has asked for its next event). A registration answered late
+is still followed by `event/next`: the API took it, and init waits for that call.
 """
 
 from __future__ import annotations
