@@ -48,25 +48,24 @@ class Orphans:
 
     def kill(self, freeze: Callable[[list[int]], list[int]]) -> None:
         """SIGKILL the adopted orphans and what they started (`freeze` stops a tree first),
-        and reap them: the emulator is their parent now, and nobody else would."""
-        with self._lock:
-            adopted = self._adopted()
-            if adopted:
-                for pid in freeze(adopted):
+        and reap them: the emulator is their parent now, and nobody else would.
+
+        Their children are adopted in turn as they die: the rounds go on until none is left,
+        or for REAP_PATIENCE seconds (a process stuck in uninterruptible I/O).
+        """
+        give_up_at = time.monotonic() + REAP_PATIENCE
+        while True:
+            with self._lock:
+                adopted = self._adopted()
+                for pid in freeze(adopted) if adopted else []:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-        give_up_at = time.monotonic() + REAP_PATIENCE
-        # Their children are adopted in turn as they die: reaped until none is left (or time).
-        while adopted:
             for pid in adopted:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, os.WNOHANG)
-            with self._lock:
-                adopted = self._adopted()
-            if adopted and time.monotonic() >= give_up_at:
+            if not adopted or time.monotonic() >= give_up_at:
                 return
-            if adopted:
-                time.sleep(REAP_POLL)
+            time.sleep(REAP_POLL)
 
     def _adopted(self) -> list[int]:
         return [pid for pid in children_of(os.getpid()) if pid not in self._runtimes]
