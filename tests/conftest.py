@@ -102,3 +102,11 @@ def dynamodb_over_tls(dynamodb: LocalDynamoDb) -> Iterator[TlsDynamoDb]:
 def idempotency_table(dynamodb: LocalDynamoDb) -> LocalTable:
     """A new, empty idempotency table in the local DynamoDB."""
     return dynamodb.create_table()
+
+
+@pytest.fixture
+def guarded_table(idempotency_table: LocalTable, monkeypatch: pytest.MonkeyPatch) -> LocalTable:
+    """The idempotency guard's settings for a new table, in this process's environment."""
+    for name, value in idempotency_table.environment.items():
+        monkeypatch.setenv(name, value)
+    return idempotency_table

@@ -12,11 +12,9 @@ from tests.local_dynamodb import LocalTable
 
 
 def test_the_handler_runs_a_key_once_and_raises_the_same_failure_on_a_retry(
-    idempotency_table: LocalTable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    guarded_table: LocalTable, tmp_path: Path
 ) -> None:
     """A zip function gets the guard too: the retry raises CommandFailed with the same body."""
-    for name, value in idempotency_table.environment.items():
-        monkeypatch.setenv(name, value)
     runs = tmp_path / "runs"
     event = {
         "program": "sh",

@@ -9,8 +9,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.conftest import Serve
 from tests.e2e.test_invoke import invoke
 from tests.fake_runtime_api import FakeRuntimeApi, closed_port
@@ -138,13 +136,10 @@ def test_a_missing_region_is_an_init_error(
 
 def test_serve_with_the_guard_on_runs_a_key_once_across_two_emulators(
     serve: Serve,
-    idempotency_table: LocalTable,
+    guarded_table: LocalTable,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`--serve` passes the guard's settings to its runtime: two emulators, one table, one run."""
-    for name, value in idempotency_table.environment.items():
-        monkeypatch.setenv(name, value)
     runs = tmp_path / "runs"
     event = migration(runs, seconds=2)
     emulators = [serve(), serve()]
@@ -169,13 +164,10 @@ def test_serve_with_the_guard_on_runs_a_key_once_across_two_emulators(
 def test_invoke_with_an_idempotency_key_runs_the_command_once(
     console_script: str,
     serve: Serve,
-    idempotency_table: LocalTable,
+    guarded_table: LocalTable,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`--invoke --idempotency-key KEY`, sent twice: one run, the same status and output twice."""
-    for name, value in idempotency_table.environment.items():
-        monkeypatch.setenv(name, value)
     served = serve()
     runs = tmp_path / "runs"
     command = ("sh", "-c", f'echo ran >> "{runs}"; echo migrated; exit 3')
@@ -185,7 +177,7 @@ def test_invoke_with_an_idempotency_key_runs_the_command_once(
     assert (first.returncode, second.returncode) == (3, 3), second.stderr
     assert first.stdout == second.stdout == b"migrated\n"
     assert run_count(runs) == 1
-    item = idempotency_table.item("migrate-4.2")
+    item = guarded_table.item("migrate-4.2")
     assert item is not None
     assert item["error_type"] == {"S": "CommandFailed"}
 
@@ -193,13 +185,10 @@ def test_invoke_with_an_idempotency_key_runs_the_command_once(
 def test_a_streamed_invoke_with_a_key_replays_the_output_as_a_stream(
     console_script: str,
     serve: Serve,
-    idempotency_table: LocalTable,
+    guarded_table: LocalTable,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`--invoke` streams by default: the replay prints the stored output and exits alike."""
-    for name, value in idempotency_table.environment.items():
-        monkeypatch.setenv(name, value)
     served = serve()
     runs = tmp_path / "runs"
     command = ("sh", "-c", f'echo ran >> "{runs}"; echo migrated; exit 3')

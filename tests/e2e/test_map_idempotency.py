@@ -6,8 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.conftest import Serve
 from tests.e2e.test_invoke import invoke
 from tests.local_dynamodb import LocalTable
@@ -16,13 +14,10 @@ from tests.local_dynamodb import LocalTable
 def test_a_rerun_without_results_file_runs_no_item_twice(
     console_script: str,
     serve: Serve,
-    idempotency_table: LocalTable,
+    guarded_table: LocalTable,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each item keyed PREFIX + hash of its line: the rerun replays every outcome, runs nothing."""
-    for name, value in idempotency_table.environment.items():
-        monkeypatch.setenv(name, value)
     served = serve("--concurrency", "2")
     runs = tmp_path / "runs"
     lines = [json.dumps({"environment": {"N": str(n)}}) for n in range(1, 5)]
@@ -37,6 +32,6 @@ def test_a_rerun_without_results_file_runs_no_item_twice(
     assert sorted(first.stdout.splitlines()) == sorted(second.stdout.splitlines())
     assert "replaying its outcome" in served.stdout.read_text()
     for line in lines:
-        item = idempotency_table.item("thumbs-" + hashlib.sha256(line.encode()).hexdigest())
+        item = guarded_table.item("thumbs-" + hashlib.sha256(line.encode()).hexdigest())
         assert item is not None
         assert item["status"] == {"S": "COMPLETED"}
