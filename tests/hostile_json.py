@@ -11,7 +11,13 @@ import json
 
 from hypothesis import strategies as st
 
-from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, IDEMPOTENCY_KEY_FIELD
+from run_command_on_aws_lambda.domain.event import (
+    COMMAND_FIELDS,
+    EVENT_FIELDS,
+    IDEMPOTENCY_KEY_FIELD,
+    ON_DELETE_FIELD,
+    TERRAFORM_KEY,
+)
 
 SHORT_ESCAPES = ('\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t")
 # Lone surrogates of both halves (\udcXX stands for a raw byte), a pair, NUL and controls.
@@ -91,7 +97,7 @@ value_texts = st.recursive(
     scalar_texts, lambda children: array_of(children) | object_of(string_texts(), children)
 )
 programs = st.sampled_from(['"true"', '"echo"', '"printf"', '"cat"']) | string_texts()
-field_values = {
+command_values = {
     "program": programs,
     "arguments": array_of(string_texts()),
     "environment": object_of(string_texts(), string_texts()),
@@ -99,9 +105,26 @@ field_values = {
     "timeout": number_texts,
     "directory": st.sampled_from(['"/tmp"', '"."']) | string_texts(),
     "input": string_texts(),
+}
+actions = st.sampled_from(['"create"', '"update"', '"delete"']) | scalar_texts
+field_values = {
+    **command_values,
     "stream": st.sampled_from(["true", "false", "null"]) | scalar_texts,
     # Taken off by the idempotency guard when one is configured; refused without one.
     IDEMPOTENCY_KEY_FIELD: st.sampled_from(['"migrate-4.2"', '""']) | string_texts(),
+    # Command fields over the event's own, on a Terraform delete.
+    ON_DELETE_FIELD: st.one_of(
+        *(
+            value.map(lambda text, name=name: f'{{"{name}": {text}}}')
+            for name, value in command_values.items()
+        )
+    )
+    | object_of(st.sampled_from(COMMAND_FIELDS).map(json.dumps) | string_texts(), value_texts),
+    # What aws_lambda_invocation adds with lifecycle_scope = "CRUD", and shapes it never sends.
+    TERRAFORM_KEY: st.tuples(actions, st.sampled_from(["null", "{}"]) | value_texts).map(
+        lambda pair: f'{{"action": {pair[0]}, "prev_input": {pair[1]}}}'
+    )
+    | object_of(st.sampled_from(['"action"', '"prev_input"']) | string_texts(), value_texts),
 }
 FIELDS = (*EVENT_FIELDS, IDEMPOTENCY_KEY_FIELD)
 assert set(field_values) == set(FIELDS), "a new event field needs hostile values too"

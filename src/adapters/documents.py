@@ -24,16 +24,21 @@ def _omit_none() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ResultDocument(DataClassJsonMixin):
-    """The response body of a successful invocation."""
+    """The response body of a successful invocation.
+
+    When nothing was run (a Terraform delete without `onDelete`), `program` is `None`, the
+    `reason` is `nothing-to-run`, and `message` says why.
+    """
 
     dataclass_json_config = _CAMEL
-    program: str
+    program: str | None
     exit_code: int
     reason: str
     port: int | None
     duration_ms: int
     output: str
     output_truncated: bool
+    message: str | None = _omit_none()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +60,17 @@ class ErrorDocument(DataClassJsonMixin):
 
 def result_document(verdict: Success) -> ResultDocument:
     result = verdict.result
+    if result.ending is Ending.NOTHING_TO_RUN:
+        return ResultDocument(
+            program=None,
+            exit_code=0,
+            reason=result.ending.value,
+            port=None,
+            duration_ms=0,
+            output="",
+            output_truncated=False,
+            message=result.detail,
+        )
     return ResultDocument(
         program=result.program,
         exit_code=0,

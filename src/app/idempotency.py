@@ -25,6 +25,7 @@ from ..domain.idempotency import IdempotencyStore, Record, event_hash, idempoten
 from ..domain.invocation import Invocation
 from ..domain.policy import Failure, Verdict
 from ..domain.protocols import ResponseStream
+from ..domain.terraform import guarded_key
 from .idempotency_settings import IdempotencySettings
 from .logs import LOGGER_NAME
 from .service import CommandRunner, StreamOpener
@@ -55,11 +56,14 @@ class GuardedRunner:
                 return self._runner.handle_event(event, invocation, open_stream)
             assert isinstance(event, Mapping)
             command = without_key(event)
-            spec = self._runner.command(command)  # an invalid event never claims the key
+            plan = self._runner.plan(command)  # an invalid event never claims the key
         except (InvalidEvent, ProgramNotAllowed) as error:
             return self._runner.refuse(error)
+        if plan.command is None:  # nothing runs, so there is nothing to run once
+            return self._runner.run_nothing(plan, open_stream)
+        spec = plan.command
         claim = Claim(
-            key=key,
+            key=guarded_key(key, plan.action),  # each Terraform action is an intent of its own
             event_hash=event_hash(command),
             request_id=invocation.request_id,
             deadline_ms=invocation.deadline_ms,

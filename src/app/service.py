@@ -15,12 +15,12 @@ from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
 from ..domain.environment import child_environment
 from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed, TransportError
-from ..domain.event import command_from_event
 from ..domain.invocation import Invocation
 from ..domain.masking import secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
 from ..domain.protocols import Executor, ResponseStream, Transport
 from ..domain.result import Ending
+from ..domain.terraform import Action, Plan, nothing_run, plan_from_event
 from .logs import request_context
 from .settings import Settings
 
@@ -66,16 +66,42 @@ class CommandRunner:
     ) -> Verdict:
         """Like `handle`, for an event already parsed from JSON."""
         try:
-            spec = self.command(event)
+            plan = self.plan(event)
+            if plan.command is None:
+                return self.run_nothing(plan, open_stream)
+            spec = plan.command
             stream = open_stream() if spec.stream and open_stream is not None else None
             return self.run(spec, invocation, stream=stream)
         except (InvalidEvent, ProgramNotAllowed) as error:
             return self.refuse(error)
 
-    def command(self, event: object) -> CommandSpec:
-        """The event as a command; raises `InvalidEvent` or `ProgramNotAllowed`."""
+    def plan(self, event: object) -> Plan:
+        """What the event runs, for Terraform's action if it has one (logged).
+
+        Raises `InvalidEvent` or `ProgramNotAllowed`.
+        """
         settings = self._settings
-        return command_from_event(event, settings.default_command, settings.lock)
+        key = settings.terraform_key
+        plan = plan_from_event(event, settings.default_command, settings.lock, terraform_key=key)
+        if plan.on_delete_ignored:
+            log.info(
+                'The event has "onDelete" but no Terraform key "%s": "onDelete" is ignored '
+                '(it runs on a Terraform delete, with lifecycle_scope = "CRUD").',
+                key,
+            )
+        elif plan.action is Action.DELETE and plan.command is not None:
+            log.info('Terraform action "%s": running the event\'s "onDelete".', plan.action)
+        elif plan.action is not None and plan.command is not None:
+            log.info('Terraform action "%s".', plan.action)
+        return plan
+
+    def run_nothing(self, plan: Plan, open_stream: StreamOpener | None = None) -> Success:
+        """The verdict (logged) for a plan without a command; a streamed response ends empty."""
+        stream = open_stream() if plan.stream and open_stream is not None else None
+        if stream is not None:
+            stream.begin()
+        log.info("%s", plan.nothing_to_run)
+        return nothing_run(plan)
 
     def refuse(self, error: InvalidEvent | ProgramNotAllowed) -> Failure:
         """The verdict (logged) for an event that must not run."""

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from ..domain.allowlist import ALLOWED_PROGRAMS_VARIABLE, LOCK_VARIABLE, AllowList, Lock
 from ..domain.command import CommandSpec
 from ..domain.errors import ConfigurationError
-from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
+from ..domain.event import (
+    EVENT_FIELDS,
+    IDEMPOTENCY_KEY_FIELD,
+    IDEMPOTENCY_TABLE_VARIABLE,
+    TERRAFORM_KEY,
+)
+from ..domain.terraform import KEY_VARIABLE as TERRAFORM_KEY_VARIABLE
 
 if TYPE_CHECKING:
     from .idempotency_settings import IdempotencySettings
@@ -41,6 +47,7 @@ class Settings:
     mask_secrets: bool = True
     idempotency: IdempotencySettings | None = None
     stream_limit: int = DEFAULT_STREAM_LIMIT
+    terraform_key: str = TERRAFORM_KEY
 
     @classmethod
     def from_environment(
@@ -60,6 +67,7 @@ class Settings:
             mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
             idempotency=_idempotency(environ),
             stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
+            terraform_key=_terraform_key(environ),
         )
 
 
@@ -108,6 +116,21 @@ def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
     if text.strip().lower() in _FALSE:
         return False
     raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")
+
+
+def _terraform_key(environ: Mapping[str, str]) -> str:
+    """The event field Terraform's lifecycle arrives in: aws_lambda_invocation's terraform_key."""
+    text = environ.get(TERRAFORM_KEY_VARIABLE, "")
+    if not text.strip():
+        return TERRAFORM_KEY
+    taken = [name for name in (*EVENT_FIELDS, IDEMPOTENCY_KEY_FIELD) if name != TERRAFORM_KEY]
+    if text in taken:
+        raise ConfigurationError(
+            f"{TERRAFORM_KEY_VARIABLE}={text!r} is not valid: the event's own field {text!r} "
+            "cannot hold Terraform's lifecycle. Give the name set as aws_lambda_invocation's "
+            f"terraform_key (the default is {TERRAFORM_KEY!r})."
+        )
+    return text
 
 
 def _idempotency(environ: Mapping[str, str]) -> IdempotencySettings | None:

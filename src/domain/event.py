@@ -16,7 +16,8 @@ from .allowlist import LOCK_VARIABLE, Lock
 from .command import CommandSpec, os_bytes
 from .errors import InvalidEvent, ProgramNotAllowed
 
-EVENT_FIELDS = (
+# The fields that say what runs; also what Terraform's `onDelete` may hold.
+COMMAND_FIELDS = (
     "program",
     "arguments",
     "environment",
@@ -24,8 +25,10 @@ EVENT_FIELDS = (
     "timeout",
     "directory",
     "input",
-    "stream",
 )
+ON_DELETE_FIELD = "onDelete"  # the command a Terraform delete runs (see terraform.py)
+TERRAFORM_KEY = "tf"  # aws_lambda_invocation's default terraform_key (RUN_COMMAND_TERRAFORM_KEY)
+EVENT_FIELDS = (*COMMAND_FIELDS, "stream", ON_DELETE_FIELD, TERRAFORM_KEY)
 # Fields that say how the output is delivered, not what runs: a locked command allows them.
 DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
@@ -34,20 +37,26 @@ IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
 
 
 def command_from_event(
-    event: object, default: CommandSpec | None = None, lock: Lock = Lock.NONE
+    event: object,
+    default: CommandSpec | None = None,
+    lock: Lock = Lock.NONE,
+    *,
+    terraform_key: str = TERRAFORM_KEY,
 ) -> CommandSpec:
     """Validate `event` strictly and merge it over the configured `default` command.
 
     With a default, `{}` runs the default; `arguments` replaces its arguments; `program`
     replaces the whole command line; `environment` adds to the default's variables.
     Raises `InvalidEvent` naming the offending field, and `ProgramNotAllowed` when `lock`
-    forbids what the event changes.
+    forbids what the event changes. An event with Terraform's key (`terraform_key`) or
+    `onDelete` runs what its action says: `terraform.plan_from_event` reads it.
     """
     if not isinstance(event, Mapping):
         raise InvalidEvent(
             f"The event must be a JSON object, not {_kind(event)}. Example: {EXAMPLE}"
         )
-    _reject_unknown_fields(event)
+    _reject_unknown_fields(event, event_fields(terraform_key))
+    _reject_lifecycle_fields(event, terraform_key)
     _enforce_lock(event, lock)
     program = _optional_text(event, "program")
     arguments = _text_list(event, "arguments")
@@ -88,7 +97,22 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
         )
 
 
-def _reject_unknown_fields(event: Mapping[object, object]) -> None:
+def event_fields(terraform_key: str = TERRAFORM_KEY) -> tuple[str, ...]:
+    """The event's fields, with Terraform's key as the runtime is configured to read it."""
+    return tuple(terraform_key if name == TERRAFORM_KEY else name for name in EVENT_FIELDS)
+
+
+def _reject_lifecycle_fields(event: Mapping[object, object], terraform_key: str) -> None:
+    """One command cannot say which Terraform action runs what: a library caller is told so."""
+    for name in (terraform_key, ON_DELETE_FIELD):
+        if event.get(name) is not None:
+            raise InvalidEvent(
+                f'The event has "{name}", which command_from_event cannot read: a Terraform '
+                "event runs what its action says. Read it with plan_from_event."
+            )
+
+
+def _reject_unknown_fields(event: Mapping[object, object], fields: tuple[str, ...]) -> None:
     for name in event:
         if name == IDEMPOTENCY_KEY_FIELD:  # reaches here only when no guard took the key off
             raise InvalidEvent(
@@ -97,13 +121,12 @@ def _reject_unknown_fields(event: Mapping[object, object]) -> None:
                 "table (see docs/idempotency.md). The command was not run, so that it never "
                 "runs unguarded."
             )
-        if name not in EVENT_FIELDS:
+        if name not in fields:
             shown = repr(name) if isinstance(name, str) else _kind(name)
-            close = difflib.get_close_matches(str(name), EVENT_FIELDS, n=1)
+            close = difflib.get_close_matches(str(name), fields, n=1)
             hint = f' Did you mean "{close[0]}"?' if close else ""
             raise InvalidEvent(
-                f"Unknown field {shown} in the event.{hint} "
-                f"Valid fields are: {', '.join(EVENT_FIELDS)}."
+                f"Unknown field {shown} in the event.{hint} Valid fields are: {', '.join(fields)}."
             )
 
 

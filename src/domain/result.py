@@ -18,6 +18,7 @@ class Ending(enum.StrEnum):
     NOT_FOUND = "not-found"  # the program does not exist
     NOT_EXECUTABLE = "not-executable"  # the program exists but cannot be executed
     NOT_ALLOWED = "not-allowed"  # the allow-list does not name the program's file
+    NOTHING_TO_RUN = "nothing-to-run"  # the event asked for nothing (a Terraform delete)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from run_command_on_aws_lambda.adapters.wire import decode_event, encode_verdict
 from run_command_on_aws_lambda.domain.command import CommandSpec, os_bytes
 from run_command_on_aws_lambda.domain.errors import InvalidEvent
-from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, command_from_event
+from run_command_on_aws_lambda.domain.event import EVENT_FIELDS
 from run_command_on_aws_lambda.domain.masking import secret_values
 from run_command_on_aws_lambda.domain.policy import invalid_event, judge
 from run_command_on_aws_lambda.domain.result import Ending, ExecutionResult
+from run_command_on_aws_lambda.domain.terraform import Plan, nothing_run, plan_from_event
 from tests.hostile_json import event_texts, value_texts
 
 FUZZ_EXAMPLES = 500
@@ -42,11 +43,15 @@ near_events = st.dictionaries(
 )
 
 
-def decode(payload: bytes) -> CommandSpec | InvalidEvent:
+Outcome = CommandSpec | Plan | InvalidEvent  # a Plan when nothing runs (a Terraform delete)
+
+
+def decode(payload: bytes) -> Outcome:
     try:
-        return command_from_event(decode_event(payload))
+        plan = plan_from_event(decode_event(payload))
     except InvalidEvent as error:
         return error
+    return plan if plan.command is None else plan.command
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None)
@@ -54,7 +59,7 @@ def decode(payload: bytes) -> CommandSpec | InvalidEvent:
 def test_arbitrary_bytes_become_a_command_or_an_invalid_event(payload: bytes) -> None:
     """Random bytes never crash the decoder."""
     outcome = decode(payload)
-    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert isinstance(outcome, Outcome)
     if isinstance(outcome, InvalidEvent):
         assert str(outcome)
 
@@ -64,7 +69,7 @@ def test_arbitrary_bytes_become_a_command_or_an_invalid_event(payload: bytes) ->
 def test_arbitrary_json_becomes_a_command_or_an_invalid_event(value: object) -> None:
     """Any JSON document is either a valid command or a named mistake."""
     outcome = decode(json.dumps(value).encode())
-    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert isinstance(outcome, Outcome)
 
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None)
@@ -92,11 +97,15 @@ def test_a_huge_integer_is_an_invalid_event_not_a_crash() -> None:
     assert "not valid JSON" in str(outcome)
 
 
-def assert_answerable(outcome: CommandSpec | InvalidEvent) -> None:
-    """The invalid event's error body, or a not-found body naming the command, encodes."""
+def assert_answerable(outcome: Outcome) -> None:
+    """The invalid event's error body, nothing run's result, or a not-found body, encodes."""
     if isinstance(outcome, InvalidEvent):
         body = encode_verdict(invalid_event(str(outcome)), request_id="fuzz")
         assert json.loads(body.decode("utf-8"))["errorMessage"] == str(outcome)
+        return
+    if isinstance(outcome, Plan):
+        body = encode_verdict(nothing_run(outcome))
+        assert json.loads(body.decode("utf-8"))["reason"] == "nothing-to-run"
         return
     for text in (*outcome.argv, *outcome.environment, *outcome.environment.values()):
         assert b"\0" not in os_bytes(text)
@@ -111,7 +120,7 @@ def assert_answerable(outcome: CommandSpec | InvalidEvent) -> None:
 def test_hostile_json_text_is_decoded_or_refused_and_either_can_be_answered(text: str) -> None:
     """Lone surrogate escapes, NaN, 1e999, huge integers, controls: all end cleanly."""
     outcome = decode(text.encode())
-    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert isinstance(outcome, Outcome)
     assert_answerable(outcome)
 
 
@@ -120,7 +129,7 @@ def test_hostile_json_text_is_decoded_or_refused_and_either_can_be_answered(text
 def test_hostile_values_in_every_field_are_validated_and_answerable(text: str) -> None:
     """Every field, environment names and values too, holding what JSON text can say."""
     outcome = decode(text.encode())
-    assert isinstance(outcome, CommandSpec | InvalidEvent)
+    assert isinstance(outcome, Outcome)
     assert_answerable(outcome)
 
 
