@@ -106,6 +106,13 @@ command_values = {
     "directory": st.sampled_from(['"/tmp"', '"."']) | string_texts(),
     "input": string_texts(),
 }
+
+
+def member(name: str, values: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """An object of one field, `name`, holding one of `values`."""
+    return values.map(lambda text: f'{{"{name}": {text}}}')
+
+
 actions = st.sampled_from(['"create"', '"update"', '"delete"']) | scalar_texts
 field_values = {
     **command_values,
@@ -113,12 +120,7 @@ field_values = {
     # Taken off by the idempotency guard when one is configured; refused without one.
     IDEMPOTENCY_KEY_FIELD: st.sampled_from(['"migrate-4.2"', '""']) | string_texts(),
     # Command fields over the event's own, on a Terraform delete.
-    ON_DELETE_FIELD: st.one_of(
-        *(
-            value.map(lambda text, name=name: f'{{"{name}": {text}}}')
-            for name, value in command_values.items()
-        )
-    )
+    ON_DELETE_FIELD: st.one_of(*(member(name, value) for name, value in command_values.items()))
     | object_of(st.sampled_from(COMMAND_FIELDS).map(json.dumps) | string_texts(), value_texts),
     # What aws_lambda_invocation adds with lifecycle_scope = "CRUD", and shapes it never sends.
     TERRAFORM_KEY: st.tuples(actions, st.sampled_from(["null", "{}"]) | value_texts).map(
