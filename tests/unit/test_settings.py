@@ -23,6 +23,7 @@ def test_defaults_without_any_setting() -> None:
     assert settings.mask_secrets is True
     assert settings.default_command is None
     assert settings.stream_limit == 200_000_000
+    assert settings.terraform_key == "tf"
 
 
 def test_every_setting_is_read() -> None:
@@ -36,6 +37,7 @@ def test_every_setting_is_read() -> None:
             "RUN_COMMAND_HIDE_ARGUMENTS": "yes",
             "RUN_COMMAND_MASK_SECRETS": "off",
             "RUN_COMMAND_STREAM_LIMIT_BYTES": "4096",
+            "RUN_COMMAND_TERRAFORM_KEY": "terraform",
         },
         ["dotnet", "Migrate.dll"],
     )
@@ -47,6 +49,7 @@ def test_every_setting_is_read() -> None:
     assert settings.hide_arguments is True
     assert settings.mask_secrets is False
     assert settings.stream_limit == 4096
+    assert settings.terraform_key == "terraform"
     assert settings.default_command == CommandSpec(program="dotnet", arguments=("Migrate.dll",))
 
 
@@ -61,6 +64,9 @@ def test_every_setting_is_read() -> None:
         ({"RUN_COMMAND_HIDE_ARGUMENTS": "maybe"}, "use true or false"),
         ({"RUN_COMMAND_STREAM_LIMIT_BYTES": "1e6"}, "give a whole number of bytes, 0 or more"),
         ({"RUN_COMMAND_STREAM_LIMIT_BYTES": "-5"}, "RUN_COMMAND_STREAM_LIMIT_BYTES='-5'"),
+        ({"RUN_COMMAND_TERRAFORM_KEY": "program"}, "the event's own field 'program'"),
+        ({"RUN_COMMAND_TERRAFORM_KEY": "onDelete"}, "RUN_COMMAND_TERRAFORM_KEY='onDelete'"),
+        ({"RUN_COMMAND_TERRAFORM_KEY": "idempotencyKey"}, "terraform_key"),
     ],
 )
 def test_an_invalid_setting_is_a_configuration_error_naming_it(

@@ -10,6 +10,7 @@ from run_command_on_aws_lambda.adapters.wire import decode_event, encode_verdict
 from run_command_on_aws_lambda.domain.errors import InvalidEvent
 from run_command_on_aws_lambda.domain.policy import invalid_event, judge
 from run_command_on_aws_lambda.domain.result import Ending, ExecutionResult
+from run_command_on_aws_lambda.domain.terraform import Action, Plan, nothing_run
 
 
 def test_empty_input_counts_as_an_empty_object() -> None:
@@ -52,6 +53,21 @@ def test_a_success_is_the_documented_result_body() -> None:
         "durationMs": 12,
         "output": "listening \ufffd\n",
         "outputTruncated": True,
+    }
+
+
+def test_nothing_run_is_a_result_body_that_says_so() -> None:
+    """A Terraform delete without onDelete: no program, reason nothing-to-run, a message."""
+    plan = Plan(command=None, action=Action.DELETE)
+    assert json.loads(encode_verdict(nothing_run(plan))) == {
+        "program": None,
+        "exitCode": 0,
+        "reason": "nothing-to-run",
+        "port": None,
+        "durationMs": 0,
+        "output": "",
+        "outputTruncated": False,
+        "message": 'Terraform action "delete": the event has no "onDelete", so nothing was run.',
     }
 
 
