@@ -4,6 +4,8 @@ The public API, importable from here (loaded on first use, so that the console s
 the local transport pay only for what they need):
 
 - `CommandSpec`, `command_from_event`: the command to run, and how an event becomes one;
+- `plan_from_event`, `Plan`, `Action`: what an event runs for Terraform's action, if it has
+  one (`lifecycle_scope = "CRUD"`): its command, its `onDelete`, or nothing;
 - `run(spec)`: run a command here and now, get its `ExecutionResult`;
 - `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
 - `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from .domain.invocation import Invocation
     from .domain.policy import Failure, Success, Verdict, exit_status, judge
     from .domain.result import Ending, ExecutionResult
+    from .domain.terraform import Action, Plan, plan_from_event
 
 _EXPORTS = {
     "ProcessExecutor": ".adapters.executor.process_executor",
@@ -60,9 +63,13 @@ _EXPORTS = {
     "judge": ".domain.policy",
     "Ending": ".domain.result",
     "ExecutionResult": ".domain.result",
+    "Action": ".domain.terraform",
+    "Plan": ".domain.terraform",
+    "plan_from_event": ".domain.terraform",
 }
 
 __all__ = [
+    "Action",
     "CommandRunner",
     "CommandSpec",
     "ConfigurationError",
@@ -75,6 +82,7 @@ __all__ = [
     "Invocation",
     "InvocationError",
     "LocalTransport",
+    "Plan",
     "ProcessExecutor",
     "RunCommandError",
     "Settings",
@@ -85,6 +93,7 @@ __all__ = [
     "exit_status",
     "handler",
     "judge",
+    "plan_from_event",
     "run",
     "serve",
 ]

@@ -42,7 +42,7 @@ def judge(result: ExecutionResult) -> Verdict:  # noqa: PLR0911 - one case per e
     """Decide whether a run succeeded, and if not, say why in one sentence."""
     name = result.program
     match result.ending:
-        case Ending.PORT_READY:
+        case Ending.PORT_READY | Ending.NOTHING_TO_RUN:
             return Success(result=result)
         case Ending.EXITED if result.returncode == 0:
             return Success(result=result)

@@ -94,7 +94,7 @@ def plan_from_event(
 def nothing_run(plan: Plan) -> Success:
     """The verdict on a plan without a command: a success, whose body says nothing was run."""
     result = ExecutionResult(program="", ending=Ending.NOTHING_TO_RUN, detail=plan.nothing_to_run)
-    return Success(result=result)
+    return Success(result=result)  # as `judge` has it
 
 
 def terraform_action(event: Mapping[Any, object], key: str = TERRAFORM_KEY) -> Action | None:

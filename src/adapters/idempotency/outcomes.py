@@ -67,6 +67,7 @@ def _result(document: dict[str, Any], ending: Ending, returncode: int | None) ->
         duration_ms=int(document.get("durationMs") or 0),
         output=str(document.get("output") or "").encode(),
         output_truncated=bool(document.get("outputTruncated")),
+        detail=str(document.get("message") or ""),  # why nothing ran, when nothing did
     )
 
 
