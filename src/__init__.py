@@ -4,7 +4,8 @@ The public API, importable from here (loaded on first use, so that the console s
 the local transport pay only for what they need):
 
 - `CommandSpec`, `command_from_event`: the command to run, and how an event becomes one;
-- `run(spec)`: run a command here and now, get its `ExecutionResult`;
+- `run(spec)`: run a command here and now, get its `ExecutionResult` (`ReferenceNotResolved`
+  when a `{{resolve:...}}` in its variables cannot be resolved: nothing was started);
 - `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
 - `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
 - `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters;
@@ -29,7 +30,13 @@ if TYPE_CHECKING:
     from .app.service import CommandRunner, serve
     from .app.settings import Settings
     from .domain.command import CommandSpec
-    from .domain.errors import ConfigurationError, ErrorType, InvalidEvent, RunCommandError
+    from .domain.errors import (
+        ConfigurationError,
+        ErrorType,
+        InvalidEvent,
+        ReferenceNotResolved,
+        RunCommandError,
+    )
     from .domain.event import command_from_event
     from .domain.invocation import Invocation
     from .domain.policy import Failure, Success, Verdict, exit_status, judge
@@ -50,6 +57,7 @@ _EXPORTS = {
     "ConfigurationError": ".domain.errors",
     "ErrorType": ".domain.errors",
     "InvalidEvent": ".domain.errors",
+    "ReferenceNotResolved": ".domain.errors",
     "RunCommandError": ".domain.errors",
     "command_from_event": ".domain.event",
     "Invocation": ".domain.invocation",
@@ -76,6 +84,7 @@ __all__ = [
     "InvocationError",
     "LocalTransport",
     "ProcessExecutor",
+    "ReferenceNotResolved",
     "RunCommandError",
     "Settings",
     "Success",
