@@ -29,7 +29,7 @@ class MalformedReference(ValueError):  # noqa: N818 - reads as what it is
 class Secret:
     """One version of a Secrets Manager secret: one `GetSecretValue` call."""
 
-    secret_id: str
+    id: str
     version_stage: str | None = None
     version_id: str | None = None
 
@@ -113,7 +113,7 @@ def _secret(text: str, parts: list[str]) -> Reference:
         raise MalformedReference(
             f"{text} asks for {kind!r}: only SecretString can be resolved (write {usage})"
         )
-    source = Secret(secret_id=secret_id, version_stage=stage or None, version_id=version_id or None)
+    source = Secret(id=secret_id, version_stage=stage or None, version_id=version_id or None)
     return Reference(text=text, source=source, json_key=json_key or None)
 
 

@@ -65,7 +65,7 @@ class AwsSecretStore:
             raise ReferenceNotResolved(str(failure)) from None
 
     def _secret(self, secret: Secret) -> str:
-        request: dict[str, object] = {"SecretId": secret.secret_id}
+        request: dict[str, object] = {"SecretId": secret.id}
         if secret.version_stage is not None:
             request["VersionStage"] = secret.version_stage
         if secret.version_id is not None:
