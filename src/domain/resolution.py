@@ -83,9 +83,10 @@ def _value(name: str, reference: Reference, store: SecretStore, fetched: dict[So
             fetched[reference.source] = store.fetch(reference.source)
         value = pick(fetched[reference.source], reference.json_key)
     except ReferenceNotResolved as error:
+        why = str(error).rstrip()
         raise ReferenceNotResolved(
-            f"The variable {name}'s reference {reference.text} could not be resolved: {error} "
-            "The command was not run."
+            f"The variable {name}'s reference {reference.text} could not be resolved: "
+            f"{why}{'' if why.endswith('.') else '.'} The command was not run."
         ) from None
     if "\0" in value:
         raise ReferenceNotResolved(
