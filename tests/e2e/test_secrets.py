@@ -6,7 +6,12 @@ under `--serve`; credentials, region and endpoints come from its environment, as
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +181,38 @@ def test_serve_resolves_an_events_reference_and_answers_a_failure_as_reference_n
     assert failed.body["errorType"] == "ReferenceNotResolved"
     logs = served.stdout.read_text() + served.stderr.read_text() + ok.log
     assert "served-3f9a" not in logs
+
+
+def test_the_docs_local_example_runs_as_written(
+    console_script: str, aws_secrets: LocalSecrets, tmp_path: Path
+) -> None:
+    """docs/secrets.md's AWS CLI and local-mode block, against the test's moto on its port."""
+    text = (Path(__file__).parents[2] / "docs" / "secrets.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+    (block,) = [block for block in blocks if "create-secret" in block]
+    missing = aws_secrets.secretsmanager.exceptions.ResourceNotFoundException
+    with contextlib.suppress(missing):  # the block creates prod/db, as on a fresh server
+        aws_secrets.secretsmanager.delete_secret(
+            SecretId="prod/db", ForceDeleteWithoutRecovery=True
+        )
+    bin_folder = Path(console_script).parent
+    completed = subprocess.run(
+        [
+            "bash",
+            "-euo",
+            "pipefail",
+            "-c",
+            block.replace("http://127.0.0.1:5000", aws_secrets.endpoint),
+        ],
+        capture_output=True,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "PATH": f"{bin_folder}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "AWS_CONFIG_FILE": "/dev/null",
+        },
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr.decode()
+    assert completed.stdout.decode().endswith("}\n***\n")  # the CLI's answer, then the output
