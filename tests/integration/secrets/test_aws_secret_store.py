@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from run_command_on_aws_lambda.adapters.secrets.aws import AwsSecretStore
 from run_command_on_aws_lambda.app.references import build_store
 from run_command_on_aws_lambda.domain.errors import ReferenceNotResolved
 from run_command_on_aws_lambda.domain.references import Parameter, Secret
-from run_command_on_aws_lambda.domain.resolution import SecretStore
+from run_command_on_aws_lambda.domain.resolution import SecretStore, resolve
 from tests.fake_runtime_api import closed_port
 from tests.local_dynamodb import CREDENTIALS, REGION
 from tests.local_secrets import LocalSecrets
@@ -173,3 +174,17 @@ def test_requests_are_signed_for_each_service_and_throttling_is_retried(
     assert f"/{REGION}/ssm/aws4_request" in seen[2].headers["Authorization"]
     assert json.loads(seen[0].data) == {"SecretId": "s", "VersionStage": "AWSPENDING"}
     assert json.loads(seen[2].data) == {"Name": "/p:2", "WithDecryption": True}
+
+
+def test_one_store_serves_several_workers_at_once(aws_secrets: LocalSecrets) -> None:
+    """Concurrent invocations (Managed Instances' workers) each get their own values."""
+    names = [aws_secrets.secret(f"worker-{n}")[0] for n in range(8)]
+    store = store_for(aws_secrets)
+
+    def resolve_one(n: int) -> str:
+        reference = f"{{{{resolve:secretsmanager:{names[n]}}}}}"
+        return resolve({"V": f"{n}={reference}"}, store).environment["V"]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(resolve_one, list(range(8)) * 4))
+    assert answers == [f"{n}=worker-{n}" for n in range(8)] * 4
