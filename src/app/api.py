@@ -10,8 +10,7 @@ from ..adapters.executor.process_executor import ProcessExecutor
 from ..adapters.home import is_writable_directory
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
-from ..domain.environment import child_environment
-from ..domain.resolution import has_references, resolve
+from ..domain.environment import child_environment, holds_references
 from ..domain.result import ExecutionResult
 from .settings import DEFAULT_GRACE_SECONDS
 
@@ -36,8 +35,9 @@ def run(
     executor = ProcessExecutor(stdout=stdout, stderr=stderr, search_path=base.get("PATH"))
     environment = child_environment(base, spec.environment, usable_home=is_writable_directory)
     mask: tuple[bytes, ...] = ()
-    if has_references(environment):
-        from .references import secret_store  # noqa: PLC0415 - only when a value refers
+    if holds_references(environment):
+        from ..domain.resolution import resolve  # noqa: PLC0415 - only when a value refers
+        from .references import secret_store  # noqa: PLC0415
 
         resolved = resolve(environment, secret_store(base))
         environment, mask = resolved.environment, resolved.mask

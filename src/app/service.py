@@ -6,14 +6,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
-from ..domain.environment import child_environment
+from ..domain.environment import child_environment, holds_references
 from ..domain.errors import (
     ErrorType,
     InvalidEvent,
@@ -26,10 +26,12 @@ from ..domain.invocation import Invocation
 from ..domain.masking import secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
 from ..domain.protocols import Executor, ResponseStream, Transport
-from ..domain.resolution import SecretStore, has_references, resolve
 from ..domain.result import Ending
 from .logs import request_context
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from ..domain.resolution import SecretStore
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -135,11 +137,13 @@ class CommandRunner:
 
     def _resolve(self, environment: dict[str, str]) -> tuple[dict[str, str], tuple[bytes, ...]]:
         """The child's variables with their references resolved now, and the values to mask."""
-        if not has_references(environment):
+        if not holds_references(environment):
             return environment, ()
+        # Only now: parsing, the signer and the AWS clients cost nothing when no value refers.
+        from ..domain.resolution import resolve  # noqa: PLC0415
+
         store = self._secret_store
         if store is None:
-            # Only now: the signer and the AWS clients cost nothing when no value refers.
             from .references import secret_store  # noqa: PLC0415
 
             store = secret_store(self._environ)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-OPENING = "{{resolve:"
+from .environment import REFERENCE_OPENING
+
+OPENING = REFERENCE_OPENING
 CLOSING = "}}"
 SECRET_STRING = "SecretString"  # noqa: S105 - the kind of secret, not one
 SECRETS_MANAGER = "secretsmanager"

@@ -44,11 +44,6 @@ class Resolved:
         return tuple(os_bytes(value) for value in self.values if value)
 
 
-def has_references(environment: Mapping[str, str]) -> bool:
-    """Whether any value holds something that starts like a reference (no parsing: cheap)."""
-    return any(holds_reference(value) for value in environment.values())
-
-
 def resolve(environment: Mapping[str, str], store: SecretStore) -> Resolved:
     """`environment` with its references resolved through `store`.
 

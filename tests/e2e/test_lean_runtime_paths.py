@@ -13,7 +13,8 @@ from tests.lambda_clients import invoke_with_boto3
 
 CLIENT_MODULES = re.compile(r"^import time:.*\b(boto3|botocore|s3transfer|tqdm)\b", re.MULTILINE)
 SECRET_MODULES = re.compile(
-    r"^import time:.*run_command_on_aws_lambda\.(adapters\.secrets|adapters\.aws|app\.references)",
+    r"^import time:.*run_command_on_aws_lambda\."
+    r"(domain\.references|domain\.resolution|adapters\.secrets|adapters\.aws|app\.references)",
     re.MULTILINE,
 )
 

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from run_command_on_aws_lambda.domain.environment import holds_references
 from run_command_on_aws_lambda.domain.errors import ReferenceNotResolved
 from run_command_on_aws_lambda.domain.references import Parameter, Secret, Source
-from run_command_on_aws_lambda.domain.resolution import has_references, resolve
+from run_command_on_aws_lambda.domain.resolution import resolve
 
 DB = json.dumps({"user": "admin", "password": "s3cr3t", "port": 5432, "tags": ["a"]})
 
@@ -59,6 +60,7 @@ def test_references_are_replaced_and_their_values_kept_to_mask() -> None:
         "PLAIN": "unchanged",
     }
     assert set(resolved.mask) == {b"s3cr3t", b"just-text", b"db-v1.internal"}
+    assert holds_references({"PLAIN": "unchanged", "X": "a{{resolve:ssm:/x}}"})
 
 
 def test_a_value_that_is_not_a_string_in_the_json_is_given_as_json() -> None:
@@ -98,7 +100,7 @@ def test_an_environment_without_references_is_not_touched() -> None:
     """Nothing to fetch, nothing to mask; templating braces are left alone."""
     fake = store()
     environment = {"A": "{{name}}", "B": "x"}
-    assert not has_references(environment)
+    assert not holds_references(environment)
     assert resolve(environment, fake).environment == environment
     assert not fake.fetches
 
