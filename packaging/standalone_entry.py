@@ -13,17 +13,21 @@ SAVED_LIBRARY_PATH = "LD_LIBRARY_PATH_ORIG"
 # The folder of the build (under sys._MEIPASS) that holds ssl and _ssl, off sys.path.
 TLS_DIRECTORY = "tls"
 IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
+REFERENCE_OPENING = "{{resolve:"  # what src/domain/references.py parses
 
 
 def enable_tls(environ: Mapping[str, str], path: MutableSequence[str], bundle: str) -> None:
-    """Make ssl importable when the idempotency guard is on: it reaches DynamoDB over https.
+    """Make ssl importable when the runtime calls AWS over https: the idempotency guard is on
+    (DynamoDB), or a variable of the function holds a `{{resolve:...}}` reference (Secrets
+    Manager, Systems Manager).
 
     urllib3 imports ssl at its own import whenever ssl can be found, which costs 10 ms and
-    loads OpenSSL; the Runtime API needs neither. So with the guard off (the variable unset
-    or blank, as the settings read it) ssl stays out of reach. This runs before anything
+    loads OpenSSL; the Runtime API needs neither. So otherwise (the table unset or blank, as
+    the settings read it, and no reference) ssl stays out of reach. This runs before anything
     imports urllib3.
     """
-    if environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip():
+    refers = any(REFERENCE_OPENING in value for value in environ.values())
+    if environ.get(IDEMPOTENCY_TABLE_VARIABLE, "").strip() or refers:
         path.append(os.path.join(bundle, TLS_DIRECTORY))
 
 

@@ -6,7 +6,8 @@ the local transport pay only for what they need):
 - `CommandSpec`, `command_from_event`: the command to run, and how an event becomes one;
 - `plan_from_event`, `Plan`, `Action`: what an event runs for Terraform's action, if it has
   one (`lifecycle_scope = "CRUD"`): its command, its `onDelete`, or nothing;
-- `run(spec)`: run a command here and now, get its `ExecutionResult`;
+- `run(spec)`: run a command here and now, get its `ExecutionResult` (`ReferenceNotResolved`
+  when a `{{resolve:...}}` in its variables cannot be resolved: nothing was started);
 - `judge(result)`: the verdict, `Success` or `Failure` (with its `ErrorType`);
 - `CommandRunner`, `serve`, `Settings`: the serving loop, to drive with any transport;
 - `ProcessExecutor`, `LocalTransport`, `FakeTransport`: the adapters;
@@ -31,7 +32,13 @@ if TYPE_CHECKING:
     from .app.service import CommandRunner, serve
     from .app.settings import Settings
     from .domain.command import CommandSpec
-    from .domain.errors import ConfigurationError, ErrorType, InvalidEvent, RunCommandError
+    from .domain.errors import (
+        ConfigurationError,
+        ErrorType,
+        InvalidEvent,
+        ReferenceNotResolved,
+        RunCommandError,
+    )
     from .domain.event import command_from_event
     from .domain.invocation import Invocation
     from .domain.policy import Failure, Success, Verdict, exit_status, judge
@@ -53,6 +60,7 @@ _EXPORTS = {
     "ConfigurationError": ".domain.errors",
     "ErrorType": ".domain.errors",
     "InvalidEvent": ".domain.errors",
+    "ReferenceNotResolved": ".domain.errors",
     "RunCommandError": ".domain.errors",
     "command_from_event": ".domain.event",
     "Invocation": ".domain.invocation",
@@ -84,6 +92,7 @@ __all__ = [
     "LocalTransport",
     "Plan",
     "ProcessExecutor",
+    "ReferenceNotResolved",
     "RunCommandError",
     "Settings",
     "Success",

@@ -14,6 +14,7 @@ import pytest
 
 from tests.fake_runtime_api import FakeRuntimeApi
 from tests.local_dynamodb import LocalDynamoDb, LocalTable, TlsDynamoDb, local_dynamodb
+from tests.local_secrets import LocalSecrets, local_secrets
 from tests.processes import SESSION_MARK, marked, zombie_children
 
 SCRIPT_NAME = "run-command-on-aws-lambda"
@@ -110,3 +111,9 @@ def guarded_table(idempotency_table: LocalTable, monkeypatch: pytest.MonkeyPatch
     for name, value in idempotency_table.environment.items():
         monkeypatch.setenv(name, value)
     return idempotency_table
+
+
+@pytest.fixture(scope="session")
+def aws_secrets() -> Iterator[LocalSecrets]:
+    """Secrets Manager and Systems Manager (moto) on 127.0.0.1, for the whole session."""
+    yield from local_secrets()

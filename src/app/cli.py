@@ -40,7 +40,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "(when AWS_LAMBDA_RUNTIME_API is set), otherwise once, with the event on standard input; "
         "with --invoke, on a deployed function, from here.",
         epilog="Exit status (local mode): the command's own; 124 timed out; "
-        "125 invalid event or runtime failure; 126 not executable or not allowed; "
+        "125 invalid event, reference not resolved or runtime failure; "
+        "126 not executable or not allowed; "
         "127 not found; 128+N killed by signal N.",
     )
     parser.add_argument(

@@ -13,10 +13,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..adapters.aws.sigv4 import Credentials
+from ..adapters.aws.trust import bundled_authorities, trusted_authorities
 from ..adapters.idempotency.dynamodb import DynamoDbStore
 from ..adapters.idempotency.outcomes import outcome_of, verdict_of
-from ..adapters.idempotency.sigv4 import Credentials
-from ..adapters.idempotency.trust import bundled_authorities, trusted_authorities
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed, StoreUnavailable
@@ -99,8 +99,10 @@ class GuardedRunner:
         except BaseException:
             self._abandon(claim)
             raise
-        if isinstance(verdict, Failure) and verdict.result and verdict.result.returncode is None:
-            self._abandon(claim)  # the command never started: a retry may run it
+        if isinstance(verdict, Failure) and (
+            verdict.result is None or verdict.result.returncode is None
+        ):
+            self._abandon(claim)  # the command never started (a reference failed): retry may run
         else:
             self._finish(claim, verdict)
         return verdict

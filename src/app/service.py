@@ -6,15 +6,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
-from ..domain.environment import child_environment
-from ..domain.errors import ErrorType, InvalidEvent, ProgramNotAllowed, TransportError
+from ..domain.environment import child_environment, holds_references
+from ..domain.errors import (
+    ErrorType,
+    InvalidEvent,
+    ProgramNotAllowed,
+    ReferenceNotResolved,
+    TransportError,
+)
 from ..domain.invocation import Invocation
 from ..domain.masking import secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
@@ -23,6 +29,9 @@ from ..domain.result import Ending
 from ..domain.terraform import Action, Plan, nothing_run, plan_from_event
 from .logs import request_context
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from ..domain.resolution import SecretStore
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -42,8 +51,11 @@ class CommandRunner:
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
         usable_home: Callable[[str], bool] = is_writable_directory,
+        secret_store: SecretStore | None = None,
     ) -> None:
+        """`secret_store` resolves references (`None`: AWS's, loaded when first needed)."""
         self._executor = executor
+        self._secret_store = secret_store
         self._usable_home = usable_home
         self._settings = settings
         self._environ = dict(environ)
@@ -125,6 +137,11 @@ class CommandRunner:
         environment = child_environment(
             self._environ, spec.environment, invocation, usable_home=self._usable_home
         )
+        try:
+            environment, revealed = self._resolve(environment)
+        except ReferenceNotResolved as error:  # nothing was started
+            log.error("%s", error)
+            return Failure(error_type=ErrorType.REFERENCE_NOT_RESOLVED, message=str(error))
         stop = StopPlan.plan(
             now=self._clock(),
             grace=self._settings.grace,
@@ -136,12 +153,28 @@ class CommandRunner:
         log.info("Running %s.", shown)
         # The event's variables only: the runtime's own configuration is not in spec.environment.
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
+        mask += revealed  # what references resolved to: secrets, whatever the setting says
         result = self._executor.execute(
             spec, environment=environment, stop=stop, mask=mask, stream=stream
         )
         verdict = judge(result)
         _log_verdict(verdict)
         return verdict
+
+    def _resolve(self, environment: dict[str, str]) -> tuple[dict[str, str], tuple[bytes, ...]]:
+        """The child's variables with their references resolved now, and the values to mask."""
+        if not holds_references(environment):
+            return environment, ()
+        # Only now: parsing, the signer and the AWS clients cost nothing when no value refers.
+        from ..domain.resolution import resolve  # noqa: PLC0415
+
+        store = self._secret_store
+        if store is None:
+            from .references import secret_store  # noqa: PLC0415
+
+            store = secret_store(self._environ)
+        resolved = resolve(environment, store)
+        return resolved.environment, resolved.mask
 
     def _monotonic_deadline(self, invocation: Invocation | None) -> float | None:
         if invocation is None or invocation.deadline_ms is None:

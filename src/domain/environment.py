@@ -42,3 +42,12 @@ def child_environment(
             environment[DEADLINE_VARIABLE] = str(invocation.deadline_ms)
     environment.update(event)
     return environment
+
+
+# Where a `{{resolve:...}}` reference starts; the `references` module parses the rest, if any.
+REFERENCE_OPENING = "{{resolve:"
+
+
+def holds_references(environment: Mapping[str, str]) -> bool:
+    """Whether a value may hold a `{{resolve:...}}` reference: the cheap check, no parsing."""
+    return any(REFERENCE_OPENING in value for value in environment.values())

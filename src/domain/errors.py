@@ -7,7 +7,8 @@ Exception tree::
     ├── ProgramNotAllowed      the event asks for a program (or change) the settings forbid
     ├── ConfigurationError     the runtime's own settings are wrong (an init error)
     ├── TransportError         the transport cannot deliver invocations or outcomes
-    └── StoreUnavailable       the idempotency store cannot be read or written
+    ├── StoreUnavailable       the idempotency store cannot be read or written
+    └── ReferenceNotResolved   a `{{resolve:...}}` in a variable cannot be resolved (not run)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ErrorType(enum.StrEnum):
     RUNTIME_FAILURE = "RuntimeFailure"  # a fault of the runtime itself, never of the command
     ALREADY_IN_PROGRESS = "AlreadyInProgress"  # the key's run elsewhere outlasted our deadline
     IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"  # the key was used for another event
+    REFERENCE_NOT_RESOLVED = "ReferenceNotResolved"  # a secret the command needs is unavailable
 
 
 class RunCommandError(Exception):
@@ -52,3 +54,10 @@ class TransportError(RunCommandError):
 
 class StoreUnavailable(RunCommandError):  # noqa: N818 - reads as what happened
     """The idempotency store could not be reached or refused a request; nothing was run."""
+
+
+class ReferenceNotResolved(RunCommandError):  # noqa: N818 - the public errorType's name
+    """A reference to a secret or parameter could not be resolved; the command was not started.
+
+    The message names the variable, the reference and what AWS answered, never a value.
+    """

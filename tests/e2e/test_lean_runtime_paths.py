@@ -1,4 +1,5 @@
-"""End to end: the runtime's paths (local mode, Lambda, `--serve`) never load boto3 or tqdm."""
+"""End to end: the runtime's paths (local mode, Lambda, `--serve`) never load boto3 or tqdm,
+and load the secret store only for a variable that holds a reference."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from tests.e2e.conftest import Serve
 from tests.lambda_clients import invoke_with_boto3
 
 CLIENT_MODULES = re.compile(r"^import time:.*\b(boto3|botocore|s3transfer|tqdm)\b", re.MULTILINE)
+SECRET_MODULES = re.compile(
+    r"^import time:.*run_command_on_aws_lambda\."
+    r"(domain\.references|domain\.resolution|adapters\.secrets|adapters\.aws|app\.references)",
+    re.MULTILINE,
+)
 
 
 def test_local_mode_never_imports_boto3(console_script: str) -> None:
@@ -36,3 +42,26 @@ def test_serve_and_the_runtime_it_starts_never_import_boto3(
     assert "run_command_on_aws_lambda.adapters.emulator.invoke_api" in log  # the emulator's
     assert "run_command_on_aws_lambda.app.lambda_runtime" in log  # the runtime's
     assert CLIENT_MODULES.search(log) is None
+    assert SECRET_MODULES.search(log) is None
+
+
+def test_the_secret_store_loads_only_when_a_variable_holds_a_reference(
+    console_script: str,
+) -> None:
+    """Without `{{resolve:` nothing of it is imported; with one (even unresolvable) it is."""
+    plain = run_script(
+        console_script,
+        "--event",
+        '{"program": "true", "environment": {"T": "{{not-a-reference}}"}}',
+        env={"PYTHONPROFILEIMPORTTIME": "1"},
+    )
+    referring = run_script(
+        console_script,
+        "--event",
+        '{"program": "true", "environment": {"T": "{{resolve:ssm:/x}}"}}',
+        env={"PYTHONPROFILEIMPORTTIME": "1", "AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
+    )
+    assert plain.returncode == 0
+    assert SECRET_MODULES.search(plain.stderr.decode()) is None
+    assert referring.returncode == 125  # no region: not resolved, but the store was loaded
+    assert SECRET_MODULES.search(referring.stderr.decode()) is not None

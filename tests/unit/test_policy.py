@@ -89,7 +89,11 @@ def test_an_invalid_event_exits_125() -> None:
 
 @pytest.mark.parametrize(
     ("error_type", "status"),
-    [(ErrorType.PROGRAM_NOT_ALLOWED, 126), (ErrorType.RUNTIME_FAILURE, 125)],
+    [
+        (ErrorType.PROGRAM_NOT_ALLOWED, 126),
+        (ErrorType.RUNTIME_FAILURE, 125),
+        (ErrorType.REFERENCE_NOT_RESOLVED, 125),
+    ],
 )
 def test_failures_without_a_result_have_fixed_exit_statuses(
     error_type: ErrorType, status: int

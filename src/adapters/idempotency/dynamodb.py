@@ -18,8 +18,8 @@ import urllib3
 
 from ...domain.errors import StoreUnavailable
 from ...domain.idempotency import Outcome, Record
+from ..aws.sigv4 import Credentials, sign
 from .items import item_of, record_of
-from .sigv4 import Credentials, sign
 
 TARGET = "DynamoDB_20120810."
 TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)

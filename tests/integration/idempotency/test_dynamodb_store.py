@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from run_command_on_aws_lambda.adapters.aws.sigv4 import Credentials
 from run_command_on_aws_lambda.adapters.idempotency.dynamodb import DynamoDbStore
-from run_command_on_aws_lambda.adapters.idempotency.sigv4 import Credentials
 from run_command_on_aws_lambda.domain.errors import StoreUnavailable
 from run_command_on_aws_lambda.domain.idempotency import Outcome, Record, Status
 from tests.fake_runtime_api import closed_port

@@ -9,7 +9,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
-from run_command_on_aws_lambda.adapters.idempotency.sigv4 import Credentials, sign
+from run_command_on_aws_lambda.adapters.aws.sigv4 import Credentials, sign
 
 NOW = datetime.datetime(2026, 11, 30, 7, 46, 36, tzinfo=datetime.UTC)
 BODY = b'{"TableName": "idempotency", "Key": {"id": {"S": "migrate-4.2"}}, "ConsistentRead": true}'

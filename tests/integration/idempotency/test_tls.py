@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import trustme
 
+from run_command_on_aws_lambda.adapters.aws.trust import trusted_authorities
 from run_command_on_aws_lambda.adapters.idempotency.dynamodb import DynamoDbStore
-from run_command_on_aws_lambda.adapters.idempotency.trust import trusted_authorities
 from run_command_on_aws_lambda.domain.errors import StoreUnavailable
 from tests.local_dynamodb import REGION, LocalDynamoDb, TlsDynamoDb
 

@@ -1,7 +1,7 @@
-"""Adapter: AWS Signature Version 4 on the standard library, for the DynamoDB store.
+"""Adapter: AWS Signature Version 4 on the standard library (DynamoDB, Secrets Manager, SSM).
 
-boto3 would add about 160 ms to a cold start and 36 MB to the image for four JSON calls; this
-is the whole of what they need. Tested against botocore's own signer on fixed inputs.
+boto3 would add about 160 ms to a cold start and 36 MB to the image for a few JSON calls;
+this is the whole of what they need. Tested against botocore's own signer on fixed inputs.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Adapter: the certificate authorities DynamoDB's certificate is checked against, image by image.
+"""Adapter: the certificate authorities an AWS endpoint is checked against, image by image.
 
 urllib3 asks OpenSSL for its default locations: SSL_CERT_FILE and SSL_CERT_DIR when set, else
 the folder OpenSSL was compiled with. The standalone build's OpenSSL comes from the machine it
 was built on (Debian's looks in /usr/lib/ssl), which need not be where the image keeps its
 certificates (Amazon Linux keeps them in /etc/pki), and slim images have none at all. So,
-unless the environment names them, the guard takes the image's own bundle from where each
+unless the environment names them, the clients take the image's own bundle from where each
 Linux family keeps it, and only then the one the standalone build carries (Mozilla's, from
 certifi, as botocore carries one).
 """

@@ -1,0 +1,1 @@
+"""Adapters: the secret stores that resolve references (Secrets Manager, Systems Manager)."""

@@ -1,0 +1,1 @@
+"""Integration: the secret store against local Secrets Manager and Systems Manager servers."""
