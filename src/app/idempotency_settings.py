@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..domain.errors import ConfigurationError
 from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
-from .settings import _number
+from .setting_values import number_setting
 
 IDEMPOTENCY_TTL_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TTL_SECONDS"
 DEFAULT_IDEMPOTENCY_TTL_SECONDS = 3600
@@ -63,7 +63,9 @@ def read_idempotency(
             "(no TLS), so it cannot reach DynamoDB over https. Use a Python built with OpenSSL, "
             "or the standalone build, which brings its own."
         )
-    ttl = _number(environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds")
+    ttl = number_setting(
+        environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds"
+    )
     if ttl < 1 or not float(ttl).is_integer():
         raise ConfigurationError(
             f"{IDEMPOTENCY_TTL_VARIABLE}={environ[IDEMPOTENCY_TTL_VARIABLE]!r} is not valid: "
