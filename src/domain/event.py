@@ -15,7 +15,10 @@ from typing import TypeGuard
 from .allowlist import LOCK_VARIABLE, Lock
 from .command import CommandSpec, os_bytes
 from .errors import InvalidEvent, ProgramNotAllowed
+from .idempotency_key import IDEMPOTENCY_KEY_FIELD, check_idempotency_key
 
+# Every field an event may carry, the one list: messages name these, "did you mean" picks
+# among them. `idempotencyKey` is taken off by the guard before the command is read.
 EVENT_FIELDS = (
     "program",
     "arguments",
@@ -25,11 +28,11 @@ EVENT_FIELDS = (
     "directory",
     "input",
     "stream",
+    IDEMPOTENCY_KEY_FIELD,
 )
 # Fields that say how the output is delivered, not what runs: a locked command allows them.
 DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
-IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
 IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
 
 
@@ -91,6 +94,8 @@ def _enforce_lock(event: Mapping[object, object], lock: Lock) -> None:
 def _reject_unknown_fields(event: Mapping[object, object]) -> None:
     for name in event:
         if name == IDEMPOTENCY_KEY_FIELD:  # reaches here only when no guard took the key off
+            if event[name] is not None:  # an unusable key is the first thing to fix
+                check_idempotency_key(event[name])
             raise InvalidEvent(
                 f'The event has an "{IDEMPOTENCY_KEY_FIELD}", but this function has no '
                 f"idempotency guard: set {IDEMPOTENCY_TABLE_VARIABLE} to the name of a DynamoDB "
