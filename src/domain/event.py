@@ -15,7 +15,10 @@ from typing import TypeGuard
 from .allowlist import LOCK_VARIABLE, Lock
 from .command import CommandSpec, os_bytes
 from .errors import InvalidEvent, ProgramNotAllowed
-from .idempotency_key import IDEMPOTENCY_KEY_FIELD, check_idempotency_key
+from .idempotency_key import (
+    IDEMPOTENCY_KEY_FIELD as IDEMPOTENCY_KEY_FIELD,  # noqa: PLC0414 - re-exported: it was here
+)
+from .idempotency_key import check_idempotency_key
 
 # Every field an event may carry, the one list: messages name these, "did you mean" picks
 # among them. `idempotencyKey` is taken off by the guard before the command is read.
