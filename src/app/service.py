@@ -107,11 +107,15 @@ class CommandRunner:
             margin=self._settings.deadline_margin,
         )
         shown = describe_command(spec.program, spec.arguments, hide=self._settings.hide_arguments)
-        log.info("Running %s.", shown)
         # The event's variables only: the runtime's own configuration is not in spec.environment.
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
         result = self._executor.execute(
-            spec, environment=environment, stop=stop, mask=mask, stream=stream
+            spec,
+            environment=environment,
+            stop=stop,
+            mask=mask,
+            stream=stream,
+            started=lambda: log.info("Running %s.", shown),  # only a command that did start
         )
         verdict = judge(result)
         _log_verdict(verdict)
@@ -198,5 +202,5 @@ def _log_verdict(verdict: Verdict) -> None:
             log.info("Port %s is ready; %s was stopped.", result.port, result.program)
         else:
             log.info("%s exited with status 0.", result.program)
-    else:
-        log.info("%s", verdict.message)
+    else:  # failed, killed, timed out, or could not start: an ERROR record, whatever the level
+        log.error("%s", verdict.message)

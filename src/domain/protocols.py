@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from .command import CommandSpec
@@ -54,7 +54,8 @@ class Executor(Protocol):
     output passes unchanged. With a `stream`, the forwarded (masked) output is also written to
     it, and it is begun once the child has started. A missing program is an `ExecutionResult`
     with `Ending.NOT_FOUND`, not an exception; `InvalidEvent` is raised for what the event got
-    wrong that only the system can tell (a `directory` that does not exist).
+    wrong that only the system can tell (a `directory` that does not exist). `started` is
+    called once the child has started, and only then (never for a command that cannot start).
     """
 
     def execute(
@@ -65,4 +66,5 @@ class Executor(Protocol):
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
+        started: Callable[[], None] | None = None,
     ) -> ExecutionResult: ...

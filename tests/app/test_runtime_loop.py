@@ -135,6 +135,54 @@ def test_json_log_level_filters_the_runtime_s_lines(runtime_api: FakeRuntimeApi)
     assert [(line["level"], line["requestId"]) for line in lines] == [("ERROR", bad)]
 
 
+def test_every_command_that_did_not_succeed_leaves_an_error_record(
+    runtime_api: FakeRuntimeApi,
+) -> None:
+    """AWS_LAMBDA_LOG_LEVEL=ERROR: a failure, a kill, a timeout and a missing program each log."""
+    stream = io.StringIO()
+    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}
+    configure_logging(environ, stream)
+    try:
+        ids = [
+            runtime_api.enqueue({"program": "true"}),
+            runtime_api.enqueue({"program": "sh", "arguments": ["-c", "exit 3"]}),
+            runtime_api.enqueue({"program": "sh", "arguments": ["-c", "kill -KILL $$"]}),
+            runtime_api.enqueue({"program": "sleep", "arguments": ["30"], "timeout": 0.2}),
+            runtime_api.enqueue({"program": "no-such-program-here"}),
+        ]
+        runtime_api.enqueue_status(404)
+        with pytest.raises(ApiStatusError):
+            serve_all(runtime_api, environ)
+    finally:
+        configure_logging(os.environ)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["level"], line["requestId"]) for line in lines] == [
+        ("ERROR", request_id) for request_id in ids[1:]
+    ]
+    assert "sh exited with status 3." in lines[0]["message"]
+
+
+def test_running_is_logged_only_for_a_command_that_starts(runtime_api: FakeRuntimeApi) -> None:
+    """A missing directory or program is refused with no "Running" line before it."""
+    stream = io.StringIO()
+    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+    configure_logging(environ, stream)
+    try:
+        runtime_api.enqueue({"program": "id", "directory": "/nope"})
+        runtime_api.enqueue({"program": "no-such-program-here"})
+        runtime_api.enqueue({"program": "true"})
+        runtime_api.enqueue_status(404)
+        with pytest.raises(ApiStatusError):
+            serve_all(runtime_api, environ)
+    finally:
+        configure_logging(os.environ)
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert [message for message in messages if message.startswith("Running")] == [
+        "Running true []."
+    ]
+    assert messages[0].startswith("Invalid event: \"directory\" '/nope' does not exist")
+
+
 def test_an_error_body_refused_as_too_large_is_followed_by_a_runtime_failure(
     runtime_api: FakeRuntimeApi,
 ) -> None:

@@ -70,8 +70,9 @@ class ProcessExecutor:
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
+        started: Callable[[], None] | None = None,
     ) -> ExecutionResult:
-        started = self._clock()
+        start = self._clock()
         executable = self._program_file(spec)
         if isinstance(executable, ExecutionResult):
             return executable
@@ -96,9 +97,11 @@ class ProcessExecutor:
             output.close()
             raise
         output.release_child_ends()  # the child has them: its exit is their end
+        if started is not None:
+            started()
         if stream is not None:
             stream.begin()  # never raises: a stream that cannot begin is the transport's
-        return self._supervisor.supervise(process, spec, stop, started, output=output)
+        return self._supervisor.supervise(process, spec, stop, start, output=output)
 
     def _program_file(self, spec: CommandSpec) -> str | ExecutionResult:
         """The file to run, or the result of a command that cannot start.
