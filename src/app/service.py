@@ -115,7 +115,7 @@ class CommandRunner:
             stop=stop,
             mask=mask,
             stream=stream,
-            started=lambda: log.info("Running %s.", shown),  # only a command that did start
+            starting=lambda: log.info("Running %s.", shown),  # not for one refused before
         )
         verdict = judge(result)
         _log_verdict(verdict)

@@ -54,8 +54,9 @@ class Executor(Protocol):
     output passes unchanged. With a `stream`, the forwarded (masked) output is also written to
     it, and it is begun once the child has started. A missing program is an `ExecutionResult`
     with `Ending.NOT_FOUND`, not an exception; `InvalidEvent` is raised for what the event got
-    wrong that only the system can tell (a `directory` that does not exist). `started` is
-    called once the child has started, and only then (never for a command that cannot start).
+    wrong that only the system can tell (a `directory` that does not exist). `starting` is
+    called once everything that can be checked has passed (the program found and allowed, the
+    `directory` usable), just before the child starts: never for a command refused before.
     """
 
     def execute(
@@ -66,5 +67,5 @@ class Executor(Protocol):
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
-        started: Callable[[], None] | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult: ...

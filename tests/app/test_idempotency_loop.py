@@ -40,7 +40,7 @@ class BrokenExecutor:
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
-        started: Callable[[], None] | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult:
         raise OSError(24, "Too many open files")
 

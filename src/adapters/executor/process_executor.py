@@ -70,12 +70,14 @@ class ProcessExecutor:
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
-        started: Callable[[], None] | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult:
-        start = self._clock()
+        started = self._clock()
         executable = self._program_file(spec)
         if isinstance(executable, ExecutionResult):
             return executable
+        if starting is not None:  # before the child: its output, or its end, may come at once
+            starting()
         output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
         try:
             process = subprocess.Popen(
@@ -97,11 +99,9 @@ class ProcessExecutor:
             output.close()
             raise
         output.release_child_ends()  # the child has them: its exit is their end
-        if started is not None:
-            started()
         if stream is not None:
             stream.begin()  # never raises: a stream that cannot begin is the transport's
-        return self._supervisor.supervise(process, spec, stop, start, output=output)
+        return self._supervisor.supervise(process, spec, stop, started, output=output)
 
     def _program_file(self, spec: CommandSpec) -> str | ExecutionResult:
         """The file to run, or the result of a command that cannot start.
