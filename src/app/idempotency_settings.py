@@ -50,10 +50,14 @@ def read_idempotency(
                 f"{IDEMPOTENCY_TABLE_VARIABLE} is set but {name} is not: the guard signs its "
                 "requests with the credentials in the environment (Lambda sets them)."
             )
-    endpoint = environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL")
+    source = next(
+        (name for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL") if environ.get(name)),
+        None,
+    )
+    endpoint = None if source is None else environ[source]
     if endpoint is not None and not endpoint.startswith(("http://", "https://")):
         raise ConfigurationError(
-            f"The DynamoDB endpoint {endpoint!r} is not valid: give a URL such as "
+            f"{source}={endpoint!r} is not valid: give the DynamoDB endpoint as a URL such as "
             "http://127.0.0.1:8000."
         )
     if not (endpoint or "https:").startswith("http:") and not has_tls():
