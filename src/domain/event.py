@@ -30,8 +30,8 @@ EVENT_FIELDS = (
     "timeout",
     "directory",
     "input",
-    "stream",
     IDEMPOTENCY_KEY_FIELD,
+    "stream",
 )
 # Fields that say how the output is delivered, not what runs: a locked command allows them.
 DELIVERY_FIELDS = frozenset({"stream"})
