@@ -2,15 +2,22 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 BENCH_VENV ?= .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
 .PHONY: example test lint typecheck unit wheel-test image-test soak bench standalone clean
 
-$(STAMP): pyproject.toml setup.py
+# What running needs (make example): the project, editable, and its few dependencies.
+$(RUN_STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# What the tests need on top (every other target): the test extras, and mypy's view of src/.
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	mkdir -p $(VENV)/typing && ln -sfn $(CURDIR)/src $(VENV)/typing/run_command_on_aws_lambda
 	touch $(STAMP)
@@ -27,7 +34,7 @@ $(BENCH_STAMP): pyproject.toml setup.py $(shell find src -name '*.py')
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.peers $(BENCH_ARGS)
 
-example: $(STAMP)
+example: $(RUN_STAMP)
 	echo '{"program": "id"}' | $(BIN)/run-command-on-aws-lambda
 
 lint: $(STAMP)

@@ -4,33 +4,54 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from typing import BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 from ..adapters.executor.process_group import become_child_subreaper
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..domain.errors import ConfigurationError
-from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status
+from ..domain.policy import EXIT_RUNTIME_FAILURE, exit_status, stopped_by_shutdown
 from .client.options import add_invoke_options, invoke_option_errors
 from .compose import build_runner
 from .emulator.cli import add_emulator_options, parse_with_emulator_options, serve_emulator
+from .event_input import UsageError, read_event
 from .logs import configure_logging
 from .service import serve
 from .settings import Settings
+from .version import VersionAction
 
 PROG = "run-command-on-aws-lambda"
 
 
-class UsageError(Exception):
-    """The command line itself is wrong."""
-
-
 class _Parser(argparse.ArgumentParser):
+    """Exits 125 on an error, as `env` and `timeout` do; an unknown option names the known ones.
+
+    No abbreviations (`allow_abbrev=False`): `--serv` is an error, not `--serve`.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_RUNTIME_FAILURE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_RUNTIME_FAILURE, f"{self.prog}: error: {self._explain(message)}\n")
+
+    def _explain(self, message: str) -> str:
+        """argparse's "unrecognized arguments: --serv" says which options there are."""
+        prefix = "unrecognized arguments: "
+        unknown = message.removeprefix(prefix).split(" ")[0]
+        if not message.startswith(prefix) or not unknown.startswith("-"):
+            return message
+        known = sorted(name for name in self._option_string_actions if name.startswith("--"))
+        close = difflib.get_close_matches(unknown.split("=")[0], known, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        return (
+            f"unknown option {unknown}.{hint} The options are: {', '.join(known)} "
+            "(put -- before a command whose program starts with '-')."
+        )
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -41,9 +62,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "with --invoke, on a deployed function, from here.",
         epilog="Exit status (local mode): the command's own; 124 timed out; "
         "125 invalid event, reference not resolved or runtime failure; "
-        "126 not executable or not allowed; "
-        "127 not found; 128+N killed by signal N.",
+        "126 not executable or not allowed; 127 not found; 128+N killed by signal N; "
+        "130 interrupted (Ctrl-C), 143 for SIGTERM.",
     )
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument(
         "--event",
         metavar="JSON|@FILE",
@@ -52,7 +74,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--result",
-        metavar="FILE",
+        metavar="FILE|-",
         help="also write the result or error body as JSON to FILE ('-' for standard output)",
     )
     parser.add_argument(
@@ -121,24 +143,11 @@ def run_local(arguments: argparse.Namespace, settings: Settings, environ: Mappin
             verdict = serve(transport, runner, shutdown)
         except ShutdownRequested as stop:
             return 128 + stop.signal_number
-    return EXIT_RUNTIME_FAILURE if verdict is None else exit_status(verdict)
-
-
-def read_event(option: str | None, stdin: BinaryIO) -> bytes:
-    if option is None:
-        if stdin.isatty():
-            print("Reading the event from standard input (end it with Ctrl-D)...", file=sys.stderr)
-        return stdin.read()
-    if not option.startswith("@"):
-        return option.encode()
-    path = option[1:]
-    try:
-        if path == "-":
-            return stdin.read()
-        with open(path, "rb") as file:
-            return file.read()
-    except OSError as error:
-        raise UsageError(f"cannot read the event from {path!r}: {error.strerror}.") from None
+    if verdict is None:
+        return EXIT_RUNTIME_FAILURE
+    if shutdown.requested is not None and stopped_by_shutdown(verdict):
+        return 128 + shutdown.requested  # Ctrl-C: 130, as shells and --invoke say, not 143
+    return exit_status(verdict)
 
 
 @contextlib.contextmanager

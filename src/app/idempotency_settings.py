@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..domain.errors import ConfigurationError
 from ..domain.event import IDEMPOTENCY_TABLE_VARIABLE
-from .settings import _number
+from .setting_values import number_setting
 
 IDEMPOTENCY_TTL_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TTL_SECONDS"
 DEFAULT_IDEMPOTENCY_TTL_SECONDS = 3600
@@ -50,10 +50,14 @@ def read_idempotency(
                 f"{IDEMPOTENCY_TABLE_VARIABLE} is set but {name} is not: the guard signs its "
                 "requests with the credentials in the environment (Lambda sets them)."
             )
-    endpoint = environ.get("AWS_ENDPOINT_URL_DYNAMODB") or environ.get("AWS_ENDPOINT_URL")
+    source = next(
+        (name for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL") if environ.get(name)),
+        None,
+    )
+    endpoint = None if source is None else environ[source]
     if endpoint is not None and not endpoint.startswith(("http://", "https://")):
         raise ConfigurationError(
-            f"The DynamoDB endpoint {endpoint!r} is not valid: give a URL such as "
+            f"{source}={endpoint!r} is not valid: give the DynamoDB endpoint as a URL such as "
             "http://127.0.0.1:8000."
         )
     if not (endpoint or "https:").startswith("http:") and not has_tls():
@@ -63,7 +67,9 @@ def read_idempotency(
             "(no TLS), so it cannot reach DynamoDB over https. Use a Python built with OpenSSL, "
             "or the standalone build, which brings its own."
         )
-    ttl = _number(environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds")
+    ttl = number_setting(
+        environ, IDEMPOTENCY_TTL_VARIABLE, DEFAULT_IDEMPOTENCY_TTL_SECONDS, "seconds"
+    )
     if ttl < 1 or not float(ttl).is_integer():
         raise ConfigurationError(
             f"{IDEMPOTENCY_TTL_VARIABLE}={environ[IDEMPOTENCY_TTL_VARIABLE]!r} is not valid: "

@@ -22,7 +22,7 @@ from ..domain.errors import (
     TransportError,
 )
 from ..domain.invocation import Invocation
-from ..domain.masking import secret_values
+from ..domain.masking import mask_text, secret_values
 from ..domain.policy import Failure, Success, Verdict, describe_command, invalid_event, judge
 from ..domain.protocols import Executor, ResponseStream, Transport
 from ..domain.result import Ending
@@ -150,12 +150,17 @@ class CommandRunner:
             margin=self._settings.deadline_margin,
         )
         shown = describe_command(spec.program, spec.arguments, hide=self._settings.hide_arguments)
-        log.info("Running %s.", shown)
         # The event's variables only: the runtime's own configuration is not in spec.environment.
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
         mask += revealed  # what references resolved to: secrets, whatever the setting says
+        shown = mask_text(shown, revealed)  # the event may spell out what a reference holds
         result = self._executor.execute(
-            spec, environment=environment, stop=stop, mask=mask, stream=stream
+            spec,
+            environment=environment,
+            stop=stop,
+            mask=mask,
+            stream=stream,
+            starting=lambda: log.info("Running %s.", shown),  # not for one refused before
         )
         verdict = judge(result)
         _log_verdict(verdict)
@@ -257,5 +262,5 @@ def _log_verdict(verdict: Verdict) -> None:
             log.info("Port %s is ready; %s was stopped.", result.port, result.program)
         else:
             log.info("%s exited with status 0.", result.program)
-    else:
-        log.info("%s", verdict.message)
+    else:  # failed, killed, timed out, or could not start: an ERROR record, whatever the level
+        log.error("%s", verdict.message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,19 +15,18 @@ from ..domain.event import (
     IDEMPOTENCY_TABLE_VARIABLE,
     TERRAFORM_KEY,
 )
+from ..domain.streaming import DEFAULT_STREAM_LIMIT
 from ..domain.terraform import KEY_VARIABLE as TERRAFORM_KEY_VARIABLE
+from .setting_values import byte_count_setting, number_setting, switch_setting
 
 if TYPE_CHECKING:
     from .idempotency_settings import IdempotencySettings
-from ..domain.streaming import DEFAULT_STREAM_LIMIT
 
 GRACE_VARIABLE = "RUN_COMMAND_GRACE_SECONDS"
 MARGIN_VARIABLE = "RUN_COMMAND_DEADLINE_MARGIN_MS"
 HIDE_ARGUMENTS_VARIABLE = "RUN_COMMAND_HIDE_ARGUMENTS"
 MASK_SECRETS_VARIABLE = "RUN_COMMAND_MASK_SECRETS"
 STREAM_LIMIT_VARIABLE = "RUN_COMMAND_STREAM_LIMIT_BYTES"
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
 DEFAULT_GRACE_SECONDS = 3.0
 DEFAULT_MARGIN_MS = 300
 
@@ -57,16 +55,18 @@ class Settings:
         allowed = environ.get(ALLOWED_PROGRAMS_VARIABLE)
         return cls(
             default_command=default,
-            grace=_number(environ, GRACE_VARIABLE, DEFAULT_GRACE_SECONDS, "seconds"),
-            deadline_margin=_number(environ, MARGIN_VARIABLE, DEFAULT_MARGIN_MS, "milliseconds")
+            grace=number_setting(environ, GRACE_VARIABLE, DEFAULT_GRACE_SECONDS, "seconds"),
+            deadline_margin=number_setting(
+                environ, MARGIN_VARIABLE, DEFAULT_MARGIN_MS, "milliseconds"
+            )
             / 1000,
             search_path=environ.get("PATH"),
             allowed_programs=None if allowed is None else AllowList.parse(allowed),
             lock=Lock.parse(environ.get(LOCK_VARIABLE), has_default=default is not None),
-            hide_arguments=_switch(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
-            mask_secrets=_switch(environ, MASK_SECRETS_VARIABLE, default=True),
+            hide_arguments=switch_setting(environ, HIDE_ARGUMENTS_VARIABLE, default=False),
+            mask_secrets=switch_setting(environ, MASK_SECRETS_VARIABLE, default=True),
             idempotency=_idempotency(environ),
-            stream_limit=_bytes(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
+            stream_limit=byte_count_setting(environ, STREAM_LIMIT_VARIABLE, DEFAULT_STREAM_LIMIT),
             terraform_key=_terraform_key(environ),
         )
 
@@ -77,45 +77,6 @@ def _default_command(argv: Sequence[str]) -> CommandSpec | None:
     if not argv[0]:
         raise ConfigurationError("The default command's program name is empty.")
     return CommandSpec(program=argv[0], arguments=tuple(argv[1:]))
-
-
-def _number(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
-    text = environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ConfigurationError(
-            f"{name}={text!r} is not valid: give a number of {unit}, 0 or more "
-            f"(the default is {default:g})."
-        )
-    return value
-
-
-def _bytes(environ: Mapping[str, str], name: str, default: int) -> int:
-    text = environ.get(name)
-    if text is None:
-        return default
-    if not text.strip().isdigit():
-        raise ConfigurationError(
-            f"{name}={text!r} is not valid: give a whole number of bytes, 0 or more "
-            f"(the default is {default})."
-        )
-    return int(text)
-
-
-def _switch(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
-    text = environ.get(name)
-    if text is None or not text.strip():
-        return default
-    if text.strip().lower() in _TRUE:
-        return True
-    if text.strip().lower() in _FALSE:
-        return False
-    raise ConfigurationError(f"{name}={text!r} is not valid: use true or false.")
 
 
 def _terraform_key(environ: Mapping[str, str]) -> str:

@@ -15,6 +15,10 @@ from typing import TypeGuard
 from .allowlist import LOCK_VARIABLE, Lock
 from .command import CommandSpec, os_bytes
 from .errors import InvalidEvent, ProgramNotAllowed
+from .idempotency_key import (
+    IDEMPOTENCY_KEY_FIELD as IDEMPOTENCY_KEY_FIELD,  # noqa: PLC0414 - re-exported: it was here
+)
+from .idempotency_key import check_idempotency_key
 
 # The fields that say what runs; also what Terraform's `onDelete` may hold.
 COMMAND_FIELDS = (
@@ -28,11 +32,10 @@ COMMAND_FIELDS = (
 )
 ON_DELETE_FIELD = "onDelete"  # the command a Terraform delete runs (see terraform.py)
 TERRAFORM_KEY = "tf"  # aws_lambda_invocation's default terraform_key (RUN_COMMAND_TERRAFORM_KEY)
-EVENT_FIELDS = (*COMMAND_FIELDS, "stream", ON_DELETE_FIELD, TERRAFORM_KEY)
+EVENT_FIELDS = (*COMMAND_FIELDS, IDEMPOTENCY_KEY_FIELD, "stream", ON_DELETE_FIELD, TERRAFORM_KEY)
 # Fields that say how the output is delivered, not what runs: a locked command allows them.
 DELIVERY_FIELDS = frozenset({"stream"})
 EXAMPLE = '{"program": "ls", "arguments": ["-l", "/tmp"]}'
-IDEMPOTENCY_KEY_FIELD = "idempotencyKey"
 IDEMPOTENCY_TABLE_VARIABLE = "RUN_COMMAND_IDEMPOTENCY_TABLE"
 
 
@@ -115,6 +118,8 @@ def _reject_lifecycle_fields(event: Mapping[object, object], terraform_key: str)
 def _reject_unknown_fields(event: Mapping[object, object], fields: tuple[str, ...]) -> None:
     for name in event:
         if name == IDEMPOTENCY_KEY_FIELD:  # reaches here only when no guard took the key off
+            if event[name] is not None:  # an unusable key is the first thing to fix
+                check_idempotency_key(event[name])
             raise InvalidEvent(
                 f'The event has an "{IDEMPOTENCY_KEY_FIELD}", but this function has no '
                 f"idempotency guard: set {IDEMPOTENCY_TABLE_VARIABLE} to the name of a DynamoDB "

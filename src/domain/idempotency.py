@@ -16,10 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .errors import InvalidEvent
-from .event import IDEMPOTENCY_KEY_FIELD
+from .idempotency_key import IDEMPOTENCY_KEY_FIELD, check_idempotency_key
 
-MAX_KEY_BYTES = 1024  # DynamoDB allows 2048 bytes in a partition key
 NOT_HASHED = frozenset({IDEMPOTENCY_KEY_FIELD, "stream"})
 
 
@@ -89,17 +87,7 @@ def idempotency_key(event: object) -> str | None:
     """The event's `idempotencyKey`, or `None`; raises `InvalidEvent` for an unusable one."""
     if not isinstance(event, Mapping) or event.get(IDEMPOTENCY_KEY_FIELD) is None:
         return None
-    key = event[IDEMPOTENCY_KEY_FIELD]
-    if not isinstance(key, str) or not key.strip():
-        raise InvalidEvent(
-            f'"{IDEMPOTENCY_KEY_FIELD}" must be a non-empty string that names what this run '
-            'is for, for example "migrate-4.2".'
-        )
-    if len(key.encode()) > MAX_KEY_BYTES:
-        raise InvalidEvent(
-            f'"{IDEMPOTENCY_KEY_FIELD}" is longer than {MAX_KEY_BYTES} bytes: use a shorter key.'
-        )
-    return key
+    return check_idempotency_key(event[IDEMPOTENCY_KEY_FIELD])
 
 
 def without_key(event: Mapping[Any, object]) -> dict[Any, object]:

@@ -27,6 +27,15 @@ def secret_values(environment: Mapping[str, str]) -> tuple[bytes, ...]:
     return tuple(sorted(values, key=len, reverse=True))
 
 
+def mask_text(text: str, values: Iterable[bytes]) -> str:
+    """`text` with each secret value replaced by `***` (a log line, say)."""
+    masker = Masker(values)
+    if not masker.active:
+        return text
+    data = os_bytes(text)
+    return (masker.feed(data) + masker.flush()).decode("utf-8", "surrogateescape")
+
+
 class Masker:
     """Replaces each secret value with `***` in a byte stream fed in arbitrary chunks.
 

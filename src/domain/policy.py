@@ -110,6 +110,15 @@ def exit_status(verdict: Verdict) -> int:
     )
 
 
+def stopped_by_shutdown(verdict: Verdict) -> bool:
+    """Whether the command was stopped because the runtime itself was told to stop."""
+    return (
+        isinstance(verdict, Failure)
+        and verdict.result is not None
+        and verdict.result.ending is Ending.INTERRUPTED
+    )
+
+
 def status_of_failure(  # noqa: PLR0911 - one case per error type
     error_type: ErrorType,
     *,

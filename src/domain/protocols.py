@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from .command import CommandSpec
@@ -54,7 +54,9 @@ class Executor(Protocol):
     output passes unchanged. With a `stream`, the forwarded (masked) output is also written to
     it, and it is begun once the child has started. A missing program is an `ExecutionResult`
     with `Ending.NOT_FOUND`, not an exception; `InvalidEvent` is raised for what the event got
-    wrong that only the system can tell (a `directory` that does not exist).
+    wrong that only the system can tell (a `directory` that does not exist). `starting` is
+    called once everything that can be checked has passed (the program found and allowed, the
+    `directory` usable), just before the child starts: never for a command refused before.
     """
 
     def execute(
@@ -65,4 +67,5 @@ class Executor(Protocol):
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult: ...

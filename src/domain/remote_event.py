@@ -28,9 +28,16 @@ class RemoteInvoker(Protocol):
     """Sends one invocation to Lambda, once, and says what became of it."""
 
     def invoke(
-        self, invocation: RemoteInvocation, on_output: Callable[[bytes], None] | None = None
+        self,
+        invocation: RemoteInvocation,
+        on_output: Callable[[bytes], None] | None = None,
+        on_answer: Callable[[str | None], None] | None = None,
     ) -> InvokeOutcome:
-        """Wait for the end; output goes to `on_output` as it comes (else into the outcome)."""
+        """Wait for the end; output goes to `on_output` as it comes (else into the outcome).
+
+        `on_answer` gets the request id (None when AWS gave none) as soon as Lambda's answer
+        begins, before its output: whoever stops waiting can still say which request it was.
+        """
         ...
 
 

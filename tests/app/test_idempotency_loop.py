@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class BrokenExecutor:
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult:
         raise OSError(24, "Too many open files")
 

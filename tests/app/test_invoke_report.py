@@ -22,7 +22,10 @@ class FakeInvoker:
         self.sent: list[RemoteInvocation] = []
 
     def invoke(
-        self, invocation: RemoteInvocation, on_output: Callable[[bytes], None] | None = None
+        self,
+        invocation: RemoteInvocation,
+        on_output: Callable[[bytes], None] | None = None,
+        on_answer: Callable[[str | None], None] | None = None,
     ) -> InvokeOutcome:
         self.sent.append(invocation)
         for chunk in self.chunks:

@@ -42,7 +42,10 @@ class FakeLambda:
         self._lock = threading.Lock()
 
     def invoke(
-        self, invocation: RemoteInvocation, on_output: Callable[[bytes], None] | None = None
+        self,
+        invocation: RemoteInvocation,
+        on_output: Callable[[bytes], None] | None = None,
+        on_answer: Callable[[str | None], None] | None = None,
     ) -> InvokeOutcome:
         number = json.loads(invocation.payload)["n"]
         with self._lock:
@@ -298,3 +301,10 @@ def test_with_log_tail_a_failed_items_log_tail_follows_its_failure() -> None:
     MapRun(FakeLambda(tails), logged, concurrency=1, output=recorder).run()
     assert "line 2: the end of its log:\nlog of 2" in recorder.messages
     assert not any("log of 1" in message for message in recorder.messages)
+
+
+def test_the_summary_of_one_item_reads_as_a_sentence() -> None:
+    """One item: "1 item ended", not "1 items ended"."""
+    status, recorder = run(FakeLambda(ran), 1)
+    assert status == 0
+    assert "1 item ended: 1 succeeded, 0 failed." in recorder.messages

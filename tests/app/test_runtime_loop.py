@@ -35,6 +35,29 @@ def serve_all(api: FakeRuntimeApi, environ: Mapping[str, str] | None = None) -> 
     serve(RuntimeApiTransport(RuntimeApiClient(open_pool(api.address))), runner)
 
 
+def json_log(
+    api: FakeRuntimeApi, events: list[object], level: str = "INFO", end_status: int = 404
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Serve `events` with JSON logs at `level`: their request ids, and the runtime's records."""
+    stream = io.StringIO()
+    environ = {
+        **os.environ,
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": level,
+        "SECRET_TOKEN": "hunter2-value",
+    }
+    configure_logging(environ, stream)
+    try:
+        ids = [api.enqueue(event) for event in events]
+        api.enqueue_status(end_status)
+        with pytest.raises(ApiStatusError):
+            serve_all(api, environ)
+    finally:
+        configure_logging(os.environ)
+    assert "hunter2-value" not in stream.getvalue()
+    return ids, [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
 def test_each_invocation_gets_exactly_one_outcome_in_order(runtime_api: FakeRuntimeApi) -> None:
     """Success, failures and invalid events, one after another: one post each, in order."""
     events: list[object] = [
@@ -97,17 +120,7 @@ def test_json_log_lines_carry_the_request_id_of_their_invocation(
     runtime_api: FakeRuntimeApi,
 ) -> None:
     """AWS_LAMBDA_LOG_FORMAT=JSON: each line is JSON with the requestId it belongs to."""
-    stream = io.StringIO()
-    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON", "SECRET_TOKEN": "hunter2-value"}
-    configure_logging(environ, stream)
-    try:
-        ids = [runtime_api.enqueue({"program": "true"}) for _ in range(2)]
-        runtime_api.enqueue_status(500)
-        with pytest.raises(ApiStatusError):
-            serve_all(runtime_api, environ)
-    finally:
-        configure_logging(os.environ)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    ids, lines = json_log(runtime_api, [{"program": "true"}] * 2, end_status=500)
     assert [(line["requestId"], line["message"]) for line in lines[:4]] == [
         (ids[0], "Running true []."),
         (ids[0], "true exited with status 0."),
@@ -115,24 +128,45 @@ def test_json_log_lines_carry_the_request_id_of_their_invocation(
         (ids[1], "true exited with status 0."),
     ]
     assert all(set(line) == {"timestamp", "level", "message", "requestId"} for line in lines)
-    assert "hunter2-value" not in stream.getvalue()
 
 
 def test_json_log_level_filters_the_runtime_s_lines(runtime_api: FakeRuntimeApi) -> None:
     """AWS_LAMBDA_LOG_LEVEL=ERROR keeps the invalid-event line and drops the INFO ones."""
-    stream = io.StringIO()
-    environ = {**os.environ, "AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "ERROR"}
-    configure_logging(environ, stream)
-    try:
-        runtime_api.enqueue({"program": "true"})
-        bad = runtime_api.enqueue({"programme": "true"})
-        runtime_api.enqueue_status(404)
-        with pytest.raises(ApiStatusError):
-            serve_all(runtime_api, environ)
-    finally:
-        configure_logging(os.environ)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert [(line["level"], line["requestId"]) for line in lines] == [("ERROR", bad)]
+    ids, lines = json_log(runtime_api, [{"program": "true"}, {"programme": "true"}], "ERROR")
+    assert [(line["level"], line["requestId"]) for line in lines] == [("ERROR", ids[1])]
+
+
+def test_every_command_that_did_not_succeed_leaves_an_error_record(
+    runtime_api: FakeRuntimeApi,
+) -> None:
+    """AWS_LAMBDA_LOG_LEVEL=ERROR: a failure, a kill, a timeout and a missing program each log."""
+    events: list[object] = [
+        {"program": "true"},
+        {"program": "sh", "arguments": ["-c", "exit 3"]},
+        {"program": "sh", "arguments": ["-c", "kill -KILL $$"]},
+        {"program": "sleep", "arguments": ["30"], "timeout": 0.2},
+        {"program": "no-such-program-here"},
+    ]
+    ids, lines = json_log(runtime_api, events, "ERROR")
+    assert [(line["level"], line["requestId"]) for line in lines] == [
+        ("ERROR", request_id) for request_id in ids[1:]
+    ]
+    assert "sh exited with status 3." in lines[0]["message"]
+
+
+def test_running_is_logged_only_for_a_command_that_starts(runtime_api: FakeRuntimeApi) -> None:
+    """A missing directory or program is refused with no "Running" line before it."""
+    events: list[object] = [
+        {"program": "id", "directory": "/nope"},
+        {"program": "no-such-program-here"},
+        {"program": "true"},
+    ]
+    _, lines = json_log(runtime_api, events)
+    messages = [line["message"] for line in lines]
+    assert [message for message in messages if message.startswith("Running")] == [
+        "Running true []."
+    ]
+    assert messages[0].startswith("Invalid event: \"directory\" '/nope' does not exist")
 
 
 def test_an_error_body_refused_as_too_large_is_followed_by_a_runtime_failure(

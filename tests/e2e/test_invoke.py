@@ -262,7 +262,7 @@ def test_streamed_output_is_printed_as_it_arrives(console_script: str, go: threa
 def test_ctrl_c_stops_waiting_and_warns_the_command_may_still_run(
     console_script: str, go: threading.Event
 ) -> None:
-    """SIGINT while the function runs: exit 130, and a warning, not a traceback."""
+    """SIGINT while the function runs: exit 130, and a warning naming the request, no traceback."""
     with ScriptedLambda(streamed(Frame(payload_chunk(b"started\n")), Wait(go))) as server:
         process = start_invoke(console_script, server.endpoint, "sleep", "600")
         assert process.stdout is not None
@@ -275,6 +275,7 @@ def test_ctrl_c_stops_waiting_and_warns_the_command_may_still_run(
             process.communicate()
     assert process.returncode == 130
     assert b"the command may still be running on Lambda" in stderr
+    assert b"request id stream-request-id" in stderr
     assert b"Traceback" not in stderr
 
 

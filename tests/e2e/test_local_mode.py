@@ -140,6 +140,31 @@ def test_an_unknown_option_is_a_usage_error_with_status_125(console_script: str)
     assert b"usage:" in completed.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "meant"), [("--serv", "--serve"), ("--res", "--result"), ("--even", "--event")]
+)
+def test_an_abbreviated_option_is_refused_and_the_options_are_named(
+    console_script: str, option: str, meant: str
+) -> None:
+    """No prefix matching: `--serv` starts no server; the error names the options."""
+    completed = run_script(console_script, option, "x", "id", stdin=event(program="true"))
+    stderr = completed.stderr.decode()
+    assert completed.returncode == 125
+    assert f"unknown option {option}. Did you mean {meant}?" in stderr
+    assert "--serve, --tag, --version" in stderr
+    assert "Running" not in stderr
+
+
+def test_version_prints_the_installed_version_and_exits_0(console_script: str) -> None:
+    """`--version` prints the distribution's version on stdout, like any CLI."""
+    completed = run_script(console_script, "--version")
+    assert completed.returncode == 0
+    name, version = completed.stdout.decode().split()
+    assert name == "run-command-on-aws-lambda"
+    assert version[0].isdigit()
+    assert completed.stderr == b""
+
+
 def test_an_invalid_setting_is_reported_and_exits_125(console_script: str) -> None:
     """A bad RUN_COMMAND_GRACE_SECONDS is named before anything runs."""
     completed = run_script(
@@ -192,6 +217,29 @@ def test_an_interrupt_while_the_event_is_still_awaited_exits_cleanly(console_scr
     assert process.returncode == 130
     assert b"Traceback" not in stderr
     assert stdout == b""
+
+
+@pytest.mark.parametrize(("number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_command_runs_exits_128_plus_that_signal(
+    console_script: str, number: signal.Signals, status: int
+) -> None:
+    """Ctrl-C stops the command and exits 130, as a shell and --invoke do; SIGTERM 143."""
+    process = subprocess.Popen(
+        [console_script, "--event", '{"program": "sh", "arguments": ["-c", "echo up; sleep 600"]}'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"},
+    )
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline() == b"up\n"
+        process.send_signal(number)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == status
+    assert b"was stopped because the runtime was shut down" in stderr
 
 
 def wait_until_catching(pid: int, number: int, timeout: float = 30) -> None:

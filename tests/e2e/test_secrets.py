@@ -36,7 +36,10 @@ def prod_db(secrets: LocalSecrets) -> None:
 def test_the_issues_example_runs_with_the_password_and_prints_it_masked(
     console_script: str, aws_secrets: LocalSecrets
 ) -> None:
-    """With prod/db in a local Secrets Manager, the event exits 0 and prints `***`."""
+    """With prod/db in a local Secrets Manager, the event exits 0 and prints `***`.
+
+    The log's "Running" line masks the value too, though the event spells it out.
+    """
     prod_db(aws_secrets)
     event = {
         "program": "sh",
@@ -48,6 +51,8 @@ def test_the_issues_example_runs_with_the_password_and_prints_it_masked(
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == b"***\n"
+    assert b"Running sh" in completed.stderr
+    assert b"s3cr3t" not in completed.stderr
 
 
 def test_local_mode_masks_every_resolved_value_in_output_logs_and_the_result(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from pathlib import Path
@@ -114,3 +115,12 @@ def test_the_build_holds_every_module_of_the_package_and_urllib3(standalone: Pat
     ]
     modules += [Path("urllib3", "__init__.pyc"), Path("urllib3", "poolmanager.pyc")]
     assert [str(module) for module in modules if not (bundled / module).is_file()] == []
+
+
+def test_version_prints_the_packages_version(sandbox: Sandbox) -> None:
+    """The build carries the distribution's metadata: --version as from pip, exit 0."""
+    completed = sandbox.runtime("--version")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.decode() == (
+        f"run-command-on-aws-lambda {importlib.metadata.version('run-command-on-aws-lambda')}\n"
+    )

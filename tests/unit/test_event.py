@@ -6,7 +6,7 @@ import pytest
 
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.errors import InvalidEvent
-from run_command_on_aws_lambda.domain.event import command_from_event
+from run_command_on_aws_lambda.domain.event import EVENT_FIELDS, command_from_event
 
 DEFAULT = CommandSpec(program="dotnet", arguments=("DatabaseMigrations.dll",))
 
@@ -132,3 +132,38 @@ def test_an_empty_input_is_allowed() -> None:
 def test_stream_is_a_boolean_and_null_means_false(value: bool | None) -> None:
     """`"stream": true` asks for a streamed response; false or null do not."""
     assert command_from_event({"program": "id", "stream": value}).stream is bool(value)
+
+
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [
+        ("idempotencykey", "idempotencyKey"),
+        ("idempotency_key", "idempotencyKey"),
+        ("Program", "program"),
+    ],
+)
+def test_an_unknown_field_is_told_every_valid_field_and_the_closest(field: str, meant: str) -> None:
+    """The list is EVENT_FIELDS, the one definition: a field added there is named too."""
+    with pytest.raises(InvalidEvent) as raised:
+        command_from_event({"program": "id", field: "x"})
+    message = str(raised.value)
+    assert f'Did you mean "{meant}"?' in message
+    assert message.endswith(f"Valid fields are: {', '.join(EVENT_FIELDS)}.")
+    assert "idempotencyKey" in EVENT_FIELDS
+
+
+@pytest.mark.parametrize("key", ["", "  ", 42, None])
+def test_an_unusable_idempotency_key_is_named_before_the_missing_guard(key: object) -> None:
+    """No table and `"idempotencyKey": ""`: the key's own mistake comes first; null is absent."""
+    with pytest.raises(InvalidEvent) as raised:
+        command_from_event({"program": "id", "idempotencyKey": key})
+    if key is None:
+        assert "no idempotency guard" in str(raised.value)
+    else:
+        assert '"idempotencyKey" must be a non-empty string' in str(raised.value)
+
+
+def test_an_idempotency_key_with_a_lone_surrogate_is_an_invalid_event() -> None:
+    """JSON can carry "\\ud800", UTF-8 cannot: a named mistake, not a crash."""
+    with pytest.raises(InvalidEvent, match="lone surrogate"):
+        command_from_event({"program": "id", "idempotencyKey": "\ud800"})

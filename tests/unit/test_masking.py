@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from run_command_on_aws_lambda.domain.masking import Masker, is_secret_name, secret_values
+from run_command_on_aws_lambda.domain.masking import (
+    Masker,
+    is_secret_name,
+    mask_text,
+    secret_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +100,10 @@ def test_several_values_are_masked_leftmost_first_and_longest_first(
     longest_first = sorted(set(values), key=len, reverse=True)
     expected = re.sub(b"|".join(re.escape(v) for v in longest_first), b"***", stream)
     assert feed_all(Masker(values), [stream]) == expected
+
+
+def test_mask_text_hides_each_value_in_a_log_line_and_keeps_the_rest() -> None:
+    """A line that spells out a secret shows `***` in its place, and is otherwise unchanged."""
+    line = "Running sh -c 'test \"$PW\" = s3cr3t && echo s3cr3t-é'."
+    assert mask_text(line, [b"s3cr3t"]) == "Running sh -c 'test \"$PW\" = *** && echo ***-é'."
+    assert mask_text(line, []) == line

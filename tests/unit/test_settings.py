@@ -82,3 +82,35 @@ def test_an_empty_default_program_is_a_configuration_error() -> None:
     """`run-command-on-aws-lambda ''` names no program."""
     with pytest.raises(ConfigurationError, match="program name is empty"):
         Settings.from_environment({}, [""])
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RUN_COMMAND_GRACE_SECONDS", "abc"),
+        ("RUN_COMMAND_DEADLINE_MARGIN_MS", "-1"),
+        ("RUN_COMMAND_ALLOWED_PROGRAMS", " , "),
+        ("RUN_COMMAND_ALLOWED_PROGRAMS", "bin/psql"),
+        ("RUN_COMMAND_LOCK", "everything"),
+        ("RUN_COMMAND_HIDE_ARGUMENTS", "maybe"),
+        ("RUN_COMMAND_MASK_SECRETS", "sometimes"),
+        ("RUN_COMMAND_STREAM_LIMIT_BYTES", "lots"),
+        ("RUN_COMMAND_IDEMPOTENCY_TTL_SECONDS", "abc"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "127.0.0.1:8000"),
+        ("AWS_ENDPOINT_URL", "localhost:8000"),
+        ("AWS_REGION", ""),
+        ("AWS_ACCESS_KEY_ID", ""),
+    ],
+)
+def test_every_settings_error_names_its_variable(variable: str, value: str) -> None:
+    """Whatever is wrong, the message says which variable to fix (and the value it had)."""
+    environ = {
+        "RUN_COMMAND_IDEMPOTENCY_TABLE": "runs",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        variable: value,
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_environment(environ)
+    assert variable in str(caught.value)

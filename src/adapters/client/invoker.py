@@ -45,13 +45,17 @@ class LambdaInvoker:
             return self._client
 
     def invoke(
-        self, invocation: RemoteInvocation, on_output: OutputSink | None = None
+        self,
+        invocation: RemoteInvocation,
+        on_output: OutputSink | None = None,
+        on_answer: Callable[[str | None], None] | None = None,
     ) -> InvokeOutcome:
         """Send `invocation` once and wait for its end; its output goes to `on_output`.
 
         Streamed, each piece of output is handed to `on_output` as it arrives; buffered,
         the result's `output` is handed over once, at the end. Without `on_output` the
-        output is collected in the outcome's `output`. Errors of AWS, the network or the
+        output is collected in the outcome's `output`. `on_answer` gets the request id once the
+        answer begins. Errors of AWS, the network or the
         configuration become outcomes; only programming errors (and Ctrl-C) propagate.
         """
         collected: list[bytes] = []
@@ -75,6 +79,8 @@ class LambdaInvoker:
                 raise
             return outcome
         request_id = answer.get("ResponseMetadata", {}).get("RequestId")
+        if on_answer is not None:
+            on_answer(request_id)
         try:
             if invocation.stream:
                 outcome = _read_stream(answer, request_id, sink)

@@ -7,6 +7,7 @@ longer than any function can run.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,17 @@ INSTALL_HINT = (
     "--invoke needs boto3, an optional extra: "
     "pip install 'run-command-on-aws-lambda[client]' (or pip install boto3)."
 )
+STANDALONE_HINT = (
+    "--invoke is not part of the standalone build, which carries only the runtime (no Python, "
+    "no boto3): run --invoke from the Python package instead, on a machine with Python 3.11 or "
+    "later: pip install 'run-command-on-aws-lambda[client]'."
+)
+
+
+def client_unavailable_message(*, frozen: bool | None = None) -> str:
+    """How to get the client: pip where there is a Python, elsewhere for the standalone build."""
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    return STANDALONE_HINT if frozen else INSTALL_HINT
 
 
 class ClientUnavailableError(RunCommandError):
@@ -60,7 +72,7 @@ def lambda_client(settings: ClientSettings) -> LambdaClient:
         from botocore import UNSIGNED  # noqa: PLC0415
         from botocore.config import Config  # noqa: PLC0415
     except ImportError as error:
-        raise ClientUnavailableError(INSTALL_HINT) from error
+        raise ClientUnavailableError(client_unavailable_message()) from error
     session = boto3.session.Session(profile_name=settings.profile, region_name=settings.region)
     config = Config(
         retries={"total_max_attempts": 1},

@@ -70,11 +70,14 @@ class ProcessExecutor:
         stop: StopPlan,
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
+        starting: Callable[[], None] | None = None,
     ) -> ExecutionResult:
         started = self._clock()
         executable = self._program_file(spec)
         if isinstance(executable, ExecutionResult):
             return executable
+        if starting is not None:  # before the child: its output, or its end, may come at once
+            starting()
         output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
         try:
             process = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import BinaryIO
 
 from ...adapters.client.invoker import LambdaInvoker
@@ -15,7 +15,7 @@ from ...domain.errors import ErrorType
 from ...domain.policy import EXIT_RUNTIME_FAILURE
 from ...domain.remote_event import EventOptionError, RemoteInvocation, RemoteInvoker, build_event
 from ...domain.remote_outcome import Answered, InvokeOutcome, describe_failure, remote_exit_status
-from ..cli import UsageError, read_event
+from ..event_input import UsageError, read_event
 from ..logs import configure_logging
 
 
@@ -46,26 +46,38 @@ def run_invoke(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int
     settings = ClientSettings(
         endpoint_url=arguments.endpoint_url, region=arguments.region, profile=arguments.profile
     )
+    answered: list[str | None] = []
     try:
-        return invoke_and_report(LambdaInvoker(settings), invocation, sys.stdout.buffer, log)
+        return invoke_and_report(
+            LambdaInvoker(settings), invocation, sys.stdout.buffer, log, on_answer=answered.append
+        )
     except ClientUnavailableError as error:
         log.error("%s", error)
         return EXIT_RUNTIME_FAILURE
     except ShutdownRequested as stop:
+        request_id = answered[0] if answered else None
         log.error(
             "Stopped waiting for %s: the command may still be running on Lambda "
-            "(see the function's logs).",
+            "(see the function's logs%s).",
             invocation.function,
+            "" if request_id is None else f", request id {request_id}",
         )
         return 128 + stop.signal_number
 
 
 def invoke_and_report(
-    invoker: RemoteInvoker, invocation: RemoteInvocation, stdout: BinaryIO, log: logging.Logger
+    invoker: RemoteInvoker,
+    invocation: RemoteInvocation,
+    stdout: BinaryIO,
+    log: logging.Logger,
+    on_answer: Callable[[str | None], None] | None = None,
 ) -> int:
-    """Invoke, write the output to `stdout` as it comes, say what failed; the exit status."""
+    """Invoke, write the output to `stdout` as it comes, say what failed; the exit status.
+
+    `on_answer` gets the request id as soon as Lambda's answer begins.
+    """
     output = _Output(stdout)
-    outcome = invoker.invoke(invocation, output.write)
+    outcome = invoker.invoke(invocation, output.write, on_answer)
     report(outcome, log, log_tail=invocation.log_tail)
     return remote_exit_status(outcome)
 

@@ -21,7 +21,7 @@ from ...domain.map_items import MapFileError, check_prefix, item_event, parse_it
 from ...domain.map_outcome import EXIT_MAP_FAILED, succeeded_items
 from ...domain.remote_event import EventOptionError, RemoteInvocation, compose_event
 from ...domain.remote_outcome import EXIT_INTERRUPTED
-from ..cli import UsageError, read_event
+from ..event_input import UsageError, read_event
 from ..logs import configure_logging
 from .map_item import MapJob
 from .map_run import MapRun

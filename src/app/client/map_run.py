@@ -124,10 +124,10 @@ class MapRun:
 
     def _conclude(self, fatal: str | None, *, interrupted: bool) -> int:
         left = self._jobs.qsize()
-        summary = f"{self._done} items ended: {self._done - self._failed} succeeded, "
+        summary = f"{_count(self._done, 'item')} ended: {self._done - self._failed} succeeded, "
         summary += f"{self._failed} failed"
         if throttled := self._attempts.throttled:
-            summary += f" (Lambda throttled {throttled} attempts; they were retried)"
+            summary += f" (Lambda throttled {_count(throttled, 'attempt')}; they were retried)"
         summary += f"; {left} not started." if left else "."
         self._output.message(summary)
         if fatal is not None:
@@ -198,3 +198,8 @@ class MapRun:
             failed=self._failed,
             throttled=self._attempts.throttled,
         )
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 item`, `2 items`: the summary reads as a sentence whatever the count."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -18,14 +18,15 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
         "201 access denied; 202 throttled; 203 other refusal by Lambda; 204 no credentials, "
         "region or profile; 205 endpoint unreachable (200-205: nothing ran); 210 Lambda's "
         "timeout; 211 the runtime failed outside the command; 220 connection lost (the command "
-        "may still run); 130 interrupted.",
+        "may still run); 130 interrupted (Ctrl-C), 143 for SIGTERM.",
     )
     group.add_argument(
         "--invoke",
         metavar="FUNCTION",
         help="run the command on Lambda: invoke FUNCTION (a name, an ARN, or NAME:QUALIFIER) "
         "with the event built from the command line and --event, print its output as it comes, "
-        "and exit with its status (needs boto3: pip install 'run-command-on-aws-lambda[client]')",
+        "and exit with its status (needs boto3: pip install 'run-command-on-aws-lambda[client]'; "
+        "the standalone build has no --invoke)",
     )
     group.add_argument(
         "--no-stream",
@@ -45,7 +46,7 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
         help="with --invoke: run the command once per line of FILE ('-' for standard input), "
         "JSON Lines whose fields replace the event's; up to --concurrency at once. Exit "
         "status: 0 all succeeded; the number failed, up to 100; 101 more; 255 the map could "
-        "not run; 130 interrupted",
+        "not run; 130 interrupted (Ctrl-C), 143 for SIGTERM",
     )
     group.add_argument(
         "--results",

@@ -116,7 +116,11 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         if arguments.event is not None or arguments.result is not None:
             raise EmulatorOptionError("--event and --result are for local mode, not --serve.")
         address = parse_address(arguments.serve, allow_remote=arguments.allow_remote)
-        timeout = parse_timeout(arguments.function_timeout or environ.get(TIMEOUT_VARIABLE))
+        timeout = (
+            parse_timeout(arguments.function_timeout, "--function-timeout")
+            if arguments.function_timeout
+            else parse_timeout(environ.get(TIMEOUT_VARIABLE), TIMEOUT_VARIABLE)
+        )
     except EmulatorOptionError as error:
         log.error("%s", error)
         return EXIT_RUNTIME_FAILURE
@@ -193,7 +197,8 @@ def parse_address(text: str, *, allow_remote: bool) -> tuple[str, int]:
     return host, port
 
 
-def parse_timeout(text: str | None) -> float:
+def parse_timeout(text: str | None, source: str = "--function-timeout") -> float:
+    """Seconds from `text`, which came from `source` (the option or the variable it names)."""
     if text is None:
         return DEFAULT_TIMEOUT
     try:
@@ -201,9 +206,10 @@ def parse_timeout(text: str | None) -> float:
     except ValueError:
         seconds = math.nan
     if not 0 < seconds <= MAX_TIMEOUT:
+        given = f"{source}={text!r}" if source == TIMEOUT_VARIABLE else f"{source} {text!r}"
         raise EmulatorOptionError(
-            f"Function timeout {text!r} is not valid: give seconds, more than 0 and at most "
-            f"{MAX_TIMEOUT:g} (Lambda's limit)."
+            f"{given} is not valid: give the function's timeout in seconds, more than 0 and at "
+            f"most {MAX_TIMEOUT:g} (Lambda's limit)."
         )
     return seconds
 

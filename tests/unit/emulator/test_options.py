@@ -6,6 +6,7 @@ import pytest
 
 from run_command_on_aws_lambda.app.cli import parse_arguments
 from run_command_on_aws_lambda.app.emulator.cli import (
+    TIMEOUT_VARIABLE,
     EmulatorOptionError,
     parse_address,
     parse_timeout,
@@ -87,6 +88,16 @@ def test_a_function_timeout_outside_lambdas_range_is_refused(text: str) -> None:
     """More than 0 and at most Lambda's 900 seconds."""
     with pytest.raises(EmulatorOptionError, match="at most 900"):
         parse_timeout(text)
+
+
+def test_an_invalid_function_timeout_names_where_it_came_from() -> None:
+    """The variable (AWS_LAMBDA_FUNCTION_TIMEOUT=abc) or the option, not only the value."""
+    with pytest.raises(EmulatorOptionError) as raised:
+        parse_timeout("abc", TIMEOUT_VARIABLE)
+    assert str(raised.value).startswith("AWS_LAMBDA_FUNCTION_TIMEOUT='abc' is not valid")
+    with pytest.raises(EmulatorOptionError) as raised:
+        parse_timeout("abc", "--function-timeout")
+    assert str(raised.value).startswith("--function-timeout 'abc' is not valid")
 
 
 def test_the_runtime_gets_lambdas_variables_without_overriding_ours() -> None:
