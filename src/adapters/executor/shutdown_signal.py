@@ -36,8 +36,12 @@ class ShutdownSignal:
     def fileno(self) -> int:
         return self._read
 
-    def install(self, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> None:
-        """Install the handlers; only possible from the main thread."""
+    def install(self, signals: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)) -> None:
+        """Install the handlers; only possible from the main thread.
+
+        SIGTERM's last: Python catches SIGINT from its start, so a handler for SIGTERM is what
+        shows from outside (/proc's SigCgt) that both of ours are in place.
+        """
         for number in signals:
             signal.signal(number, self._handle)
 
