@@ -1,13 +1,8 @@
-"""Adapter: the Lambda Runtime API over HTTP (urllib3), and the transport built on it.
+"""Adapter: the Lambda Runtime API's endpoints over HTTP (urllib3), and the transport built on it.
 
-The only module that imports urllib3, so local mode never pays for it. One method per
-endpoint; headers are parsed once into a frozen `Invocation`; urllib3's exceptions are
-translated into our own at this boundary::
-
-    TransportError
-    ├── ApiConnectionError    refused, reset, or no answer within the connect timeout
-    ├── ApiStatusError        the API answered with a status the contract does not expect
-    └── ApiContractError      the API's answer is not what the contract says
+The only modules that import urllib3 are this package's, so local mode never pays for it. One
+method per endpoint; headers are parsed once into a frozen `Invocation`; the HTTP calls and
+their errors are `http_api`'s.
 """
 
 from __future__ import annotations
@@ -18,14 +13,24 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
-
-from ...domain.errors import ConfigurationError, ErrorType, TransportError
+from ...domain.errors import ErrorType
 from ...domain.invocation import Invocation
 from ...domain.policy import Failure, Verdict
 from ...domain.streaming import DEFAULT_STREAM_LIMIT
 from ..wire import encode_verdict
+from .extensions_api import ExtensionsApiClient
+from .http_api import (
+    CONNECT_TIMEOUT,
+    JSON_HEADERS,
+    NEXT_RETRY_DELAYS,
+    NEXT_TIMEOUT,
+    POST_TIMEOUT,
+    ApiConnectionError,
+    ApiContractError,
+    ApiStatusError,
+    HttpApi,
+    open_pool,
+)
 
 if TYPE_CHECKING:  # loaded on the first streamed response only
     from .response_stream import StreamedResponse
@@ -40,79 +45,16 @@ ERROR_PATH = RUNTIME_PREFIX + "/invocation/{request_id}/error"
 INIT_ERROR_PATH = f"{RUNTIME_PREFIX}/init/error"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
-CONNECT_TIMEOUT = 2.0
-POST_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
-# No read timeout on `next`: the sandbox is frozen between invocations, and Lambda answers
-# only when an event arrives.
-NEXT_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=None)
-NEXT_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
-_JSON = {"Content-Type": "application/json"}
-
-
-class ApiConnectionError(TransportError):
-    """The API could not be reached, or dropped the connection before answering."""
-
-
-class ApiStatusError(TransportError):
-    """The API answered with a status other than the contract's success status."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class ApiContractError(TransportError):
-    """The API answered in a way its contract does not allow (a header missing or malformed)."""
-
-
-def open_pool(address: str) -> urllib3.HTTPConnectionPool:
-    """One keep-alive connection to `host:port` (`AWS_LAMBDA_RUNTIME_API`)."""
-    host, colon, port = address.rpartition(":")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigurationError(
-            f"AWS_LAMBDA_RUNTIME_API={address!r} is not valid: expected host:port."
-        )
-    return urllib3.HTTPConnectionPool(host.strip("[]"), int(port), maxsize=1, retries=False)
-
-
-class HttpApi:
-    """Requests over one pool; urllib3's failures become `TransportError`s."""
-
-    def __init__(self, pool: urllib3.HTTPConnectionPool) -> None:
-        self._pool = pool
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        expect: int,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: urllib3.Timeout = POST_TIMEOUT,
-    ) -> urllib3.BaseHTTPResponse:
-        try:
-            response = self._pool.urlopen(
-                method,
-                path,
-                body=body,
-                headers=dict(headers or {}),
-                retries=False,
-                preload_content=True,
-                timeout=timeout,
-            )
-        except (NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as exc:
-            raise ApiConnectionError(f"{method} {path}: cannot reach the API: {exc}") from exc
-        except ProtocolError as exc:  # connected, then dropped before a whole answer arrived
-            raise ApiConnectionError(f"{method} {path}: the connection broke: {exc}") from exc
-        except HTTPError as exc:
-            raise TransportError(f"{method} {path} failed: {exc}") from exc
-        if response.status != expect:
-            excerpt = response.data[:200].decode("utf-8", "replace")
-            raise ApiStatusError(
-                f"{method} {path} answered {response.status}: {excerpt}", response.status
-            )
-        return response
+__all__ = [  # the HTTP layer's names, for the modules and tests that import them from here
+    "NEXT_RETRY_DELAYS",
+    "ApiConnectionError",
+    "ApiContractError",
+    "ApiStatusError",
+    "ExtensionsApiClient",
+    "RuntimeApiClient",
+    "RuntimeApiTransport",
+    "open_pool",
+]
 
 
 class RuntimeApiClient(HttpApi):
@@ -125,7 +67,7 @@ class RuntimeApiClient(HttpApi):
 
     def response(self, request_id: str, body: bytes) -> None:
         path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
-        self.call("POST", path, expect=202, body=body, headers=_JSON)
+        self.call("POST", path, expect=202, body=body, headers=JSON_HEADERS)
 
     def streamed_response(self, request_id: str) -> StreamedPost:
         """Begin a streamed response (headers sent); raises `StreamUnreachedError` if it cannot."""
@@ -139,12 +81,12 @@ class RuntimeApiClient(HttpApi):
         return StreamedPost(self._pool, path, STREAM_HEADERS, timeouts)
 
     def error(self, request_id: str, body: bytes, error_type: str) -> None:
-        headers = {**_JSON, ERROR_TYPE_HEADER: f"Function.{error_type}"}
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Function.{error_type}"}
         path = ERROR_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=headers)
 
     def init_error(self, body: bytes, reason: str) -> None:
-        headers = {**_JSON, ERROR_TYPE_HEADER: f"Runtime.{reason}"}
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Runtime.{reason}"}
         self.call("POST", INIT_ERROR_PATH, expect=202, body=body, headers=headers)
 
 
@@ -256,51 +198,3 @@ class RuntimeApiTransport:
             )  # fmt: skip
             return error.status
         return None
-
-
-EXTENSION_PREFIX = "/2020-01-01/extension"
-REGISTER_PATH = f"{EXTENSION_PREFIX}/register"
-EXTENSION_NEXT_PATH = f"{EXTENSION_PREFIX}/event/next"
-EXTENSION_NAME_HEADER = "Lambda-Extension-Name"
-EXTENSION_ID_HEADER = "Lambda-Extension-Identifier"
-# The answer is waited for (in the extension's own thread) as long as Lambda's init may take:
-# a registration given up on may still have been taken, and init then waits for that
-# extension's `event/next` until it times out, with no invocation served (a slow emulator,
-# under load). The runtime's main thread waits for it only REGISTER_WAIT (extension.py).
-REGISTER_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
-
-
-class ExtensionsApiClient(HttpApi):
-    """The Extensions API's endpoints (base `/2020-01-01/extension`) used by an internal one."""
-
-    def __init__(
-        self,
-        pool: urllib3.HTTPConnectionPool,
-        *,
-        register_timeout: urllib3.Timeout = REGISTER_TIMEOUT,
-    ) -> None:
-        super().__init__(pool)
-        self._register_timeout = register_timeout
-
-    def register(self, name: str) -> str:
-        """Register for no events; returns the extension's identifier."""
-        response = self.call(
-            "POST",
-            REGISTER_PATH,
-            expect=200,
-            body=b'{"events": []}',
-            headers={**_JSON, EXTENSION_NAME_HEADER: name},
-            timeout=self._register_timeout,
-        )
-        identifier = response.headers.get(EXTENSION_ID_HEADER, "")
-        if not identifier:
-            raise ApiContractError(f"The registration answer has no {EXTENSION_ID_HEADER} header.")
-        return identifier
-
-    def next_event(self, identifier: str) -> bytes:
-        """Block until Lambda sends this extension an event (never, for no events)."""
-        headers = {EXTENSION_ID_HEADER: identifier}
-        response = self.call(
-            "GET", EXTENSION_NEXT_PATH, expect=200, headers=headers, timeout=NEXT_TIMEOUT
-        )
-        return response.data

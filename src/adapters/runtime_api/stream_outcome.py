@@ -26,7 +26,7 @@ from ...domain.policy import Failure, Verdict
 from ...domain.result import Ending
 from ..wire import encode_verdict
 from .chunked import error_trailers
-from .client import ApiConnectionError, ApiStatusError
+from .http_api import ApiConnectionError, ApiStatusError
 from .response_stream import StreamedResponse
 from .streamed_post import StreamCutError, StreamLostError, StreamUnreachedError
 
