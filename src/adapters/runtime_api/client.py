@@ -21,6 +21,7 @@ from ..wire import encode_verdict
 from .extensions_api import ExtensionsApiClient
 from .http_api import (
     CONNECT_TIMEOUT,
+    GONE,
     JSON_HEADERS,
     NEXT_RETRY_DELAYS,
     NEXT_TIMEOUT,
@@ -29,6 +30,7 @@ from .http_api import (
     ApiContractError,
     ApiStatusError,
     HttpApi,
+    log_gone,
     open_pool,
 )
 
@@ -43,7 +45,12 @@ NEXT_PATH = f"{RUNTIME_PREFIX}/invocation/next"
 RESPONSE_PATH = RUNTIME_PREFIX + "/invocation/{request_id}/response"
 ERROR_PATH = RUNTIME_PREFIX + "/invocation/{request_id}/error"
 INIT_ERROR_PATH = f"{RUNTIME_PREFIX}/init/error"
+RESTORE_NEXT_PATH = f"{RUNTIME_PREFIX}/restore/next"
+RESTORE_ERROR_PATH = f"{RUNTIME_PREFIX}/restore/error"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+INVOCATION_ID_HEADER = "Lambda-Runtime-Invocation-Id"
+"""A nonce per invocation, given by `next` and echoed on that invocation's answer: Lambda
+answers 410 to the answer of an invocation that timed out, however its request id is reused."""
 
 __all__ = [  # the HTTP layer's names, for the modules and tests that import them from here
     "NEXT_RETRY_DELAYS",
@@ -65,11 +72,12 @@ class RuntimeApiClient(HttpApi):
         response = self.call("GET", NEXT_PATH, expect=200, timeout=NEXT_TIMEOUT)
         return parse_invocation(response.headers, response.data)
 
-    def response(self, request_id: str, body: bytes) -> None:
+    def response(self, request_id: str, body: bytes, invocation_id: str | None = None) -> None:
         path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
-        self.call("POST", path, expect=202, body=body, headers=JSON_HEADERS)
+        headers = _with_invocation_id(JSON_HEADERS, invocation_id)
+        self.call("POST", path, expect=202, body=body, headers=headers)
 
-    def streamed_response(self, request_id: str) -> StreamedPost:
+    def streamed_response(self, request_id: str, invocation_id: str | None = None) -> StreamedPost:
         """Begin a streamed response (headers sent); raises `StreamUnreachedError` if it cannot."""
         from .chunked import STREAM_HEADERS  # noqa: PLC0415 - streamed responses only
         from .streamed_post import StreamedPost, Timeouts  # noqa: PLC0415
@@ -78,16 +86,36 @@ class RuntimeApiClient(HttpApi):
         read = POST_TIMEOUT.read_timeout
         assert isinstance(read, float)
         timeouts = Timeouts(connect=CONNECT_TIMEOUT, send=read, answer=read)
-        return StreamedPost(self._pool, path, STREAM_HEADERS, timeouts)
+        headers = _with_invocation_id(STREAM_HEADERS, invocation_id)
+        return StreamedPost(self._pool, path, headers, timeouts)
 
-    def error(self, request_id: str, body: bytes, error_type: str) -> None:
+    def error(
+        self, request_id: str, body: bytes, error_type: str, invocation_id: str | None = None
+    ) -> None:
         headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Function.{error_type}"}
+        headers = _with_invocation_id(headers, invocation_id)
         path = ERROR_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=headers)
 
     def init_error(self, body: bytes, reason: str) -> None:
         headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Runtime.{reason}"}
         self.call("POST", INIT_ERROR_PATH, expect=202, body=body, headers=headers)
+
+    def restore_next(self) -> None:
+        """SnapStart: block until the environment has been restored from its snapshot."""
+        self.call("GET", RESTORE_NEXT_PATH, expect=200, timeout=NEXT_TIMEOUT)
+
+    def restore_error(self, body: bytes, error_type: str) -> None:
+        """SnapStart: the runtime cannot serve after the restore (it exits next)."""
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: error_type}
+        self.call("POST", RESTORE_ERROR_PATH, expect=202, body=body, headers=headers)
+
+
+def _with_invocation_id(headers: Mapping[str, str], invocation_id: str | None) -> dict[str, str]:
+    """`headers`, plus the invocation id when `next` gave one (none is sent otherwise)."""
+    if invocation_id is None:
+        return dict(headers)
+    return {**headers, INVOCATION_ID_HEADER: invocation_id}
 
 
 def parse_invocation(headers: Mapping[str, str], payload: bytes) -> Invocation:
@@ -108,7 +136,8 @@ def parse_invocation(headers: Mapping[str, str], payload: bytes) -> Invocation:
         trace_id=headers.get("Lambda-Runtime-Trace-Id"),
         client_context=headers.get("Lambda-Runtime-Client-Context"),
         cognito_identity=headers.get("Lambda-Runtime-Cognito-Identity"),
-        tenant_id=headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+        tenant_id=headers.get("Lambda-Runtime-Aws-Tenant-Id") or None,
+        invocation_id=headers.get(INVOCATION_ID_HEADER) or None,
     )
 
 
@@ -150,9 +179,10 @@ class RuntimeApiTransport:
     def open_stream(self, invocation: Invocation) -> StreamedResponse:
         from .response_stream import StreamedResponse  # noqa: PLC0415 - streamed responses only
 
-        request_id = invocation.request_id
+        request_id, invocation_id = invocation.request_id, invocation.invocation_id
         stream = StreamedResponse(
-            lambda: self._client.streamed_response(request_id), limit=self._stream_limit
+            lambda: self._client.streamed_response(request_id, invocation_id),
+            limit=self._stream_limit,
         )
         self._stream = (request_id, stream)
         return stream
@@ -169,7 +199,7 @@ class RuntimeApiTransport:
         self._report(invocation, verdict)
 
     def _report(self, invocation: Invocation, verdict: Verdict) -> None:
-        status = self._post(invocation.request_id, verdict)
+        status = self._post(invocation, verdict)
         if status == 413:
             # A response refused as too large closes the invocation on Lambda: this error is
             # then refused (403) and only logged. Anywhere else it is the invocation's answer.
@@ -178,23 +208,27 @@ class RuntimeApiTransport:
                 message=f"The {'error' if isinstance(verdict, Failure) else 'result'} body is "
                 "larger than Lambda accepts (413).",
             )
-            self._post(invocation.request_id, too_large)
+            self._post(invocation, too_large)
 
-    def _post(self, request_id: str, verdict: Verdict) -> int | None:
+    def _post(self, invocation: Invocation, verdict: Verdict) -> int | None:
         """Post an outcome; returns the 4xx status the API refused it with, else `None`."""
-        body = encode_verdict(verdict, request_id=request_id)
+        request_id, invocation_id = invocation.request_id, invocation.invocation_id
+        body = encode_verdict(verdict, request_id=request_id, tenant_id=invocation.tenant_id)
+        what = "error" if isinstance(verdict, Failure) else "response"
         try:
             if isinstance(verdict, Failure):
-                self._client.error(request_id, body, verdict.error_type.value)
+                self._client.error(request_id, body, verdict.error_type.value, invocation_id)
             else:
-                self._client.response(request_id, body)
+                self._client.response(request_id, body, invocation_id)
         except ApiStatusError as error:
             if not 400 <= error.status < 500:
                 raise
-            what = "error" if isinstance(verdict, Failure) else "response"
-            log.error(
-                "The Runtime API refused the %s for request %s (%d bytes): %s",
-                what, request_id, len(body), error,
-            )  # fmt: skip
+            if error.status == GONE:
+                log_gone(request_id, what)
+            else:
+                log.error(
+                    "The Runtime API refused the %s for request %s (%d bytes): %s",
+                    what, request_id, len(body), error,
+                )  # fmt: skip
             return error.status
         return None

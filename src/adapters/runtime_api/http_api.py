@@ -12,12 +12,15 @@ into our own at this boundary::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
 
 from ...domain.errors import ConfigurationError, TransportError
+
+log = logging.getLogger("run_command_on_aws_lambda")
 
 CONNECT_TIMEOUT = 2.0
 POST_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
@@ -26,6 +29,8 @@ POST_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
 NEXT_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=None)
 NEXT_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 JSON_HEADERS = {"Content-Type": "application/json"}
+GONE = 410
+"""Lambda's answer to an answer that came after its invocation timed out (`InvokeTimeout`)."""
 
 
 class ApiConnectionError(TransportError):
@@ -99,3 +104,12 @@ class HttpApi:
         old = self._pool
         self._pool = urllib3.HTTPConnectionPool(old.host, old.port, maxsize=1, retries=False)
         old.close()
+
+
+def log_gone(request_id: str, what: str) -> None:
+    """The one line for an answer refused with 410: not a fault of the runtime, which goes on."""
+    log.warning(
+        "Lambda refused the %s for request %s (410 Gone): the invocation had already timed "
+        "out. Serving the next invocation.",
+        what, request_id,
+    )  # fmt: skip
