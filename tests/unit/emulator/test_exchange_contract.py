@@ -3,6 +3,9 @@ tenants, and a function timeout that runs from the hand-over whatever the init a
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from run_command_on_aws_lambda.adapters.emulator.exchange import Exchange
@@ -55,9 +58,12 @@ def test_an_answer_with_a_wrong_invocation_id_is_410_invoke_timeout(answer: str)
 def test_a_taken_event_times_out_after_the_function_timeout_not_the_init_allowance() -> None:
     """The timeout runs from the hand-over: the invoker is woken by it, whatever init allows."""
     exchange = Exchange(timeout=0.2, init_timeout=LONG_INIT)
-    invoker = Invoker(exchange, event())
-    exchange.next()  # then the runtime freezes: no answer ever comes
-    assert invoker.result() == TimedOut(0.2, during_init=False)
+    taker = threading.Thread(target=exchange.next)  # then the runtime freezes: no answer
+    taker.start()
+    while exchange.init_seconds is None:  # the runtime waits in `next` before the event comes
+        time.sleep(0.01)
+    assert Invoker(exchange, event()).result() == TimedOut(0.2, during_init=False)
+    taker.join(30)
     exchange.close()
 
 
