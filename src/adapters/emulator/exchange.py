@@ -157,18 +157,16 @@ class Exchange(Extensions):
         """SnapStart: the environment is "restored" at once (there is no snapshot here)."""
         with self._changed:
             if self._next_called:
-                raise ContractError(
-                    403, "InvalidStateTransition", "restore/next comes before invocation/next."
-                )
+                message = "restore/next comes before invocation/next."
+                raise ContractError(403, "InvalidStateTransition", message)
             self._restored = True
 
     def restore_error(self, body: bytes, error_type: str | None) -> None:
         """SnapStart: the runtime could not renew its state after the restore."""
         with self._changed:
             if not self._restored or self._next_called:
-                raise ContractError(
-                    403, "InvalidStateTransition", "restore/error follows restore/next only."
-                )
+                message = "restore/error follows restore/next only."
+                raise ContractError(403, "InvalidStateTransition", message)
             self._init_failure = InitFailed(body, kept_error_type(error_type, "Runtime.Unknown"))
             self._changed.notify_all()
 
@@ -221,11 +219,7 @@ class Exchange(Extensions):
         raise ContractError(413, "RequestEntityTooLarge", message)
 
     def fail(
-        self,
-        request_id: str,
-        body: bytes,
-        error_type: str | None,
-        invocation_id: str | None = None,
+        self, request_id: str, body: bytes, error_type: str | None, invocation_id: str | None = None
     ) -> None:
         with self._changed:
             self._check_current(request_id, invocation_id)
