@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -64,7 +65,9 @@ def all_contenders(python: str = sys.executable, baseline: str | None = None) ->
 class Running:
     """One started runtime process, waiting for its first event once `start` returns."""
 
-    def __init__(self, contender: Contender, log: IO[bytes]) -> None:
+    def __init__(
+        self, contender: Contender, log: IO[bytes], extra: Mapping[str, str] | None = None
+    ) -> None:
         self.contender = contender
         self.server = RuntimeApiServer()
         environment = {
@@ -75,6 +78,7 @@ class Running:
             "AWS_LAMBDA_FUNCTION_NAME": "bench",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
             "AWS_REGION": "us-east-1",
+            **(extra or {}),
         }
         self.started_ns = time.monotonic_ns()
         self.process = subprocess.Popen(

@@ -2,7 +2,8 @@
 
 One thread, one selector, raw sockets and pre-built replies, so that the server costs every
 contender the same few tens of microseconds per request. It speaks what runtimes use:
-`GET …/invocation/next`, `POST …/invocation/{id}/response|error`, `POST …/init/error`, and the
+`GET …/invocation/next`, `POST …/invocation/{id}/response|error`, `POST …/init/error`,
+SnapStart's `GET …/restore/next` (answered at once: `restore_asked_at` records when), and the
 Extensions API's `register` and `event/next` (held open forever, as Lambda does between events).
 
 The harness drives it in rounds: `serve(payload, count)` hands `count` events to the runtime and
@@ -24,6 +25,7 @@ RUNTIME = b"/2018-06-01/runtime/"
 NEXT = RUNTIME + b"invocation/next"
 INVOCATION = RUNTIME + b"invocation/"
 INIT_ERROR = RUNTIME + b"init/error"
+RESTORE = RUNTIME + b"restore/"
 EXTENSION = b"/2020-01-01/extension/"
 _MAX_HEAD = 64 * 1024
 _ACCEPTED = (
@@ -133,6 +135,7 @@ class RuntimeApiServer:
         self._to_send = 0
         self._outstanding: bytes | None = None
         self._function_arn = b"arn:aws:lambda:us-east-1:000000000000:function:bench"
+        self.restore_asked_at: int | None = None
 
     @property
     def address(self) -> str:
@@ -222,6 +225,11 @@ class RuntimeApiServer:
             self._outcome(connection, target[len(INVOCATION) :], now)
         elif target == INIT_ERROR:
             raise BenchError(f"the runtime failed to start: {request.body[:2000]!r}")
+        elif target == RESTORE + b"next" and request.method == b"GET":
+            self.restore_asked_at = now  # restored at once: there is no snapshot here
+            connection.sock.sendall(_reply(b"200 OK", b""))
+        elif target == RESTORE + b"error":
+            raise BenchError(f"the runtime failed its restore: {request.body[:2000]!r}")
         elif target == EXTENSION + b"register":
             identifier = str(uuid.uuid4()).encode()
             body = b'{"functionName":"bench","functionVersion":"$LATEST","handler":"bench"}'

@@ -77,7 +77,7 @@ Fault = int | Drop | Slow | Early
 class Post:
     """One outcome (or init error) the runtime posted, as the API received it."""
 
-    kind: str  # "response", "error" or "init-error"
+    kind: str  # "response", "error", "init-error" or "restore-error"
     request_id: str | None
     headers: dict[str, str]
     body: bytes
@@ -115,8 +115,8 @@ class FakeRuntimeApi:
     """A Runtime API that serves queued events in order and records every post.
 
     `fail(kind, *faults)` makes the next requests of a kind ("next", "response", "error",
-    "register") misbehave, one fault each: a status to answer with instead (a 500 on `next`
-    consumes no event), a `Drop` or a `Slow`. A post is recorded before its fault applies.
+    "register", "restore") misbehave, one fault each: a status to answer with instead (a 500
+    on `next` consumes no event), a `Drop` or a `Slow`. A post is recorded before its fault applies.
     A streamed (chunked) post is read chunk by chunk: `chunks` shows each as it arrives, and
     `Drop(partway=True)` hangs up, and `Early` answers, after its first chunk.
     """
@@ -132,6 +132,9 @@ class FakeRuntimeApi:
         self.posts: list[Post] = []
         self.chunks: dict[str, list[bytes]] = collections.defaultdict(list)
         self.delivered: list[str] = []
+        self.requests: list[str] = []  # "GET /path" of every request, in the order received
+        self.restored = threading.Event()  # set to hold `restore/next` until the test allows
+        self.restored.set()
         self.connections = 0
         self.waiting_next = 0
         self.registrations: list[dict[str, str]] = []
@@ -290,15 +293,24 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tests look at what was posted, not at an access log."""
 
+    def _note(self) -> None:
+        with self.api._lock:
+            self.api.requests.append(f"{self.command} {self.path}")
+            self.api._lock.notify_all()
+
     def do_GET(self) -> None:
+        self._note()
         if self.path == f"{RUNTIME}/invocation/next":
             self._next()
+        elif self.path == f"{RUNTIME}/restore/next":
+            self._restore_next()
         elif self.path == f"{EXTENSION}/event/next":
             self._extension_next()
         else:
             self._answer(404, b'{"errorMessage": "no such path"}')
 
     def do_POST(self) -> None:
+        self._note()
         parts = self.path.removeprefix(RUNTIME).strip("/").split("/")
         if self.headers.get("Transfer-Encoding") == "chunked":
             self._streamed(parts[1] if len(parts) == 3 else "")
@@ -308,6 +320,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._register(body)
         elif parts == ["init", "error"]:
             self._record("init-error", None, body)
+        elif parts == ["restore", "error"]:
+            self._record("restore-error", None, body)
         elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
             self._record(parts[2], parts[1], body)
         else:
@@ -336,6 +350,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._answer(event.status, event.body, event.headers, partway=fault == Drop(True))
+
+    def _restore_next(self) -> None:
+        """SnapStart: answer once the test lets the restore happen (`restored`)."""
+        fault = self._fault("restore")
+        if isinstance(fault, int):
+            self._answer(fault, b'{"errorMessage": "injected fault"}')
+            return
+        while not self.api.restored.wait(0.05):
+            if self.api._closed.is_set():
+                self.close_connection = True
+                return
+        self._answer(200, b"")
 
     def _wait_for_event(self) -> Event | None:
         """The next queued event; `None` once the API closes or restarts."""

@@ -39,6 +39,7 @@ class ResultDocument(DataClassJsonMixin):
     output: str
     output_truncated: bool
     message: str | None = _omit_none()
+    tenant_id: str | None = _omit_none()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class ErrorDocument(DataClassJsonMixin):
     error_message: str
     stack_trace: list[str]
     request_id: str | None = _omit_none()
+    tenant_id: str | None = _omit_none()
     program: str | None = _omit_none()
     exit_code: int | None = _omit_none()
     signal: int | None = _omit_none()
@@ -58,7 +60,7 @@ class ErrorDocument(DataClassJsonMixin):
     output_truncated: bool | None = _omit_none()
 
 
-def result_document(verdict: Success) -> ResultDocument:
+def result_document(verdict: Success, tenant_id: str | None = None) -> ResultDocument:
     result = verdict.result
     if result.ending is Ending.NOTHING_TO_RUN:
         return ResultDocument(
@@ -70,6 +72,7 @@ def result_document(verdict: Success) -> ResultDocument:
             output="",
             output_truncated=False,
             message=result.detail,
+            tenant_id=tenant_id,
         )
     return ResultDocument(
         program=result.program,
@@ -79,15 +82,19 @@ def result_document(verdict: Success) -> ResultDocument:
         duration_ms=result.duration_ms,
         output=output_text(result),
         output_truncated=result.output_truncated,
+        tenant_id=tenant_id,
     )
 
 
-def error_document(verdict: Failure, request_id: str | None = None) -> ErrorDocument:
+def error_document(
+    verdict: Failure, request_id: str | None = None, tenant_id: str | None = None
+) -> ErrorDocument:
     document = ErrorDocument(
         error_type=verdict.error_type.value,
         error_message=verdict.message,
         stack_trace=list(verdict.stack_trace),
         request_id=request_id,
+        tenant_id=tenant_id,
     )
     result = verdict.result
     if result is None:

@@ -38,13 +38,18 @@ def decode_event(payload: bytes) -> object:
         raise InvalidEvent("The event is nested too deeply to be a command.") from None
 
 
-def encode_verdict(verdict: Verdict, *, request_id: str | None = None) -> bytes:
-    """The body to report: a result document on success, an error document on failure."""
+def encode_verdict(
+    verdict: Verdict, *, request_id: str | None = None, tenant_id: str | None = None
+) -> bytes:
+    """The body to report: a result document on success, an error document on failure.
+
+    `tenantId` is in either when the invocation has a tenant.
+    """
     from . import documents  # noqa: PLC0415 - loaded on first use, see the module docstring
 
     if isinstance(verdict, Success):
-        return documents.encode_document(documents.result_document(verdict))
-    return documents.encode_document(documents.error_document(verdict, request_id))
+        return documents.encode_document(documents.result_document(verdict, tenant_id))
+    return documents.encode_document(documents.error_document(verdict, request_id, tenant_id))
 
 
 def encode_error(error_type: str, message: str) -> bytes:

@@ -68,9 +68,12 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
         payload=b"",
         deadline_ms=int(time.time() * 1000) + remaining_ms,
         trace_id=environ.get(TRACE_VARIABLE),
+        # AWS's client gives a tenant's invocation a `tenant_id` (older ones have none).
+        tenant_id=getattr(context, "tenant_id", None) or None,
     )
     verdict = build_runner(settings, environ).handle_event(event, invocation)
+    tenant_id = invocation.tenant_id
     if isinstance(verdict, Failure):
-        body = error_document(verdict, invocation.request_id).to_dict(encode_json=False)
-        raise FAILURES[verdict.error_type](verdict.message, body)
-    return result_document(verdict).to_dict(encode_json=False)
+        document = error_document(verdict, invocation.request_id, tenant_id)
+        raise FAILURES[verdict.error_type](verdict.message, document.to_dict(encode_json=False))
+    return result_document(verdict, tenant_id).to_dict(encode_json=False)

@@ -67,6 +67,7 @@ class GuardedRunner:
             event_hash=event_hash(command),
             request_id=invocation.request_id,
             deadline_ms=invocation.deadline_ms,
+            tenant_id=invocation.tenant_id,
         )
         # A refusal is answered as a whole; a run and a replay open the stream (when asked).
         stream = _Stream(open_stream if spec.stream else None)

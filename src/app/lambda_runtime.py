@@ -23,6 +23,7 @@ from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
 from .service import serve
 from .settings import Settings
+from .snapstart import prepare_snapshot, restore, snap_start
 
 log = logging.getLogger("run_command_on_aws_lambda")
 
@@ -35,6 +36,8 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
 
     Exits non-zero (Lambda then starts a fresh runtime) on an invalid setting, after reporting
     it as an init error, and on faults of the Runtime API itself; 128+N after signal N.
+    With SnapStart, the first event is asked for only after the restore (`snapstart`); a
+    restored copy that cannot renew its state exits non-zero.
     """
     try:
         client = RuntimeApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))
@@ -55,6 +58,10 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
             settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
         )
         transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
+        if snap_start(environ):
+            prepare_snapshot()
+            if not restore(client):
+                return EXIT_RUNTIME_FAILURE
         serve(transport, runner, shutdown)
     except ShutdownRequested:
         pass

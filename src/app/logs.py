@@ -14,28 +14,35 @@ from typing import TextIO
 LOGGER_NAME = "run_command_on_aws_lambda"
 
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("requestId", default=None)
+_tenant_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("tenantId", default=None)
 
 
 @contextlib.contextmanager
-def request_context(request_id: str) -> Iterator[None]:
-    """Tag the runtime's log lines with `request_id` while an invocation is handled."""
+def request_context(request_id: str, tenant_id: str | None = None) -> Iterator[None]:
+    """Tag the runtime's log lines with `request_id` (and the tenant's id, if any) while an
+    invocation is handled."""
     token = _request_id.set(request_id)
+    tenant_token = _tenant_id.set(tenant_id)
     try:
         yield
     finally:
+        _tenant_id.reset(tenant_token)
         _request_id.reset(token)
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds the current invocation's request id (or `None` between invocations) to records."""
+    """Adds the current invocation's request id (or `None` between invocations) to records,
+    and its tenant's id when it has one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.requestId = _request_id.get()
+        record.tenantId = _tenant_id.get()
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    """Lambda's JSON log format: `timestamp`, `level`, `message`, `requestId`."""
+    """Lambda's JSON log format: `timestamp`, `level`, `message`, `requestId`, and `tenantId`
+    for an invocation that has a tenant."""
 
     def format(self, record: logging.LogRecord) -> str:
         document = {
@@ -45,6 +52,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "requestId": getattr(record, "requestId", None),
         }
+        if tenant_id := getattr(record, "tenantId", None):
+            document["tenantId"] = tenant_id
         if record.exc_info:
             document["stackTrace"] = self.formatException(record.exc_info).splitlines()
         return json.dumps(document, ensure_ascii=False)

@@ -217,7 +217,7 @@ def serve(
         if invocation is None:
             break
         busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
-        with busy, request_context(invocation.request_id):
+        with busy, request_context(invocation.request_id, invocation.tenant_id):
             verdict = _handle_safely(runner, invocation, transport)
             verdict = _report_safely(transport, invocation, verdict)
     return verdict

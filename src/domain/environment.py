@@ -11,6 +11,7 @@ RUNTIME_PRIVATE_VARIABLES = frozenset({"AWS_LAMBDA_RUNTIME_API", "_LAMBDA_TELEME
 TRACE_VARIABLE = "_X_AMZN_TRACE_ID"
 REQUEST_ID_VARIABLE = "RUN_COMMAND_REQUEST_ID"
 DEADLINE_VARIABLE = "RUN_COMMAND_DEADLINE_MS"
+TENANT_VARIABLE = "RUN_COMMAND_TENANT_ID"
 FALLBACK_HOME = "/tmp"
 
 
@@ -28,6 +29,8 @@ def child_environment(
     else the child gets /tmp. Docker sets HOME=/ for a user without a passwd entry, unwritable
     on a read-only root. A HOME the event sets is the event's to keep.
     The trace id follows the AWS convention: set from the invocation, removed when it has none.
+    The tenant id is the invocation's alone: absent without one, and no event can set it (a
+    command may trust it to tell tenants apart).
     """
     environment = {k: v for k, v in runtime.items() if k not in RUNTIME_PRIVATE_VARIABLES}
     home = environment.get("HOME")
@@ -41,6 +44,9 @@ def child_environment(
         if invocation.deadline_ms is not None:
             environment[DEADLINE_VARIABLE] = str(invocation.deadline_ms)
     environment.update(event)
+    environment.pop(TENANT_VARIABLE, None)
+    if invocation is not None and invocation.tenant_id:
+        environment[TENANT_VARIABLE] = invocation.tenant_id
     return environment
 
 

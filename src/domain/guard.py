@@ -24,13 +24,24 @@ DEFAULT_TTL_SECONDS = 3600
 class Claim:
     """What one invocation asks for: `key` for the event whose hash is `event_hash`.
 
-    `deadline_ms` is the invocation's own deadline (Unix milliseconds), `None` for none.
+    `deadline_ms` is the invocation's own deadline (Unix milliseconds), `None` for none. With a
+    `tenant_id` the key is that tenant's own: the store keeps it apart from every other
+    tenant's same key (`store_key`).
     """
 
     key: str
     event_hash: str
     request_id: str
     deadline_ms: int | None = None
+    tenant_id: str | None = None
+
+    @property
+    def store_key(self) -> str:
+        """The key in the store: `key` itself, or with a tenant `tenant<length>:<tenant>:<key>`
+        (the length makes it unambiguous whatever the tenant id holds)."""
+        if self.tenant_id is None:
+            return self.key
+        return f"tenant{len(self.tenant_id)}:{self.tenant_id}:{self.key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,23 +121,23 @@ class Guard:
             self._sleep(waiting.poll if left is None else min(waiting.poll, left / 1000))
             waiting.poll = min(waiting.poll * 2, LAST_POLL)
             now = self._now_ms()
-            held = self._store.read(claim.key)
+            held = self._store.read(claim.store_key)
 
     def finish(self, claim: Claim, outcome: Outcome) -> bool:
         """Store the outcome of the run; `False` when the claim had been taken over."""
         expires_at = self._now_ms() // 1000 + self._ttl
-        return self._store.complete(claim.key, claim.request_id, outcome, expires_at)
+        return self._store.complete(claim.store_key, claim.request_id, outcome, expires_at)
 
     def abandon(self, claim: Claim) -> bool:
         """Give the key up (the command did not start): a retry can claim it at once."""
-        return self._store.release(claim.key, claim.request_id)
+        return self._store.release(claim.store_key, claim.request_id)
 
     def _record(self, claim: Claim, now_ms: int) -> Record:
         expires_at = now_ms // 1000 + self._ttl
         if claim.deadline_ms is not None:  # a TTL shorter than the run must not free the key
             expires_at = max(expires_at, -(-claim.deadline_ms // 1000))
         return Record(
-            key=claim.key,
+            key=claim.store_key,
             status=Status.IN_PROGRESS,
             event_hash=claim.event_hash,
             request_id=claim.request_id,

@@ -10,7 +10,8 @@ class Invocation:
     """An event plus the context Lambda sends with it (headers of `invocation/next`).
 
     `deadline_ms` is the Unix time in milliseconds by which the invocation must be answered;
-    `None` means no deadline (local runs).
+    `None` means no deadline (local runs). `tenant_id` names the tenant of a function with
+    tenant isolation; `invocation_id` is the nonce Lambda wants echoed on the answer.
     """
 
     request_id: str
@@ -21,3 +22,4 @@ class Invocation:
     client_context: str | None = None
     cognito_identity: str | None = None
     tenant_id: str | None = None
+    invocation_id: str | None = None

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoteInvocation:
-    """One event to send to `function` (a name, an ARN, or NAME:QUALIFIER)."""
+    """One event to send to `function` (a name, an ARN, or NAME:QUALIFIER), as `tenant_id`
+    for a function with tenant isolation."""
 
     function: str
     payload: bytes
     stream: bool = True
     log_tail: bool = False
+    tenant_id: str | None = None
 
 
 class RemoteInvoker(Protocol):

@@ -48,6 +48,24 @@ def test_a_failure_raises_an_exception_named_after_its_error_type(
     assert raised.value.body["requestId"] == "r1"
 
 
+@dataclass
+class TenantContext(Context):
+    """AWS's LambdaContext of a tenant's invocation (function with tenant isolation)."""
+
+    tenant_id: str = "acme"
+
+
+def test_a_tenants_invocation_reaches_the_command_and_the_bodies() -> None:
+    """context.tenant_id is RUN_COMMAND_TENANT_ID for the command and tenantId in the bodies."""
+    show = {"program": "sh", "arguments": ["-c", "echo $RUN_COMMAND_TENANT_ID"]}
+    body = handler(show, TenantContext())
+    assert (body["output"], body["tenantId"]) == ("acme\n", "acme")
+    with pytest.raises(InvocationError) as raised:
+        handler({"program": "false"}, TenantContext())
+    assert raised.value.body["tenantId"] == "acme"
+    assert "tenantId" not in handler({"program": "true"}, Context())
+
+
 def test_the_remaining_time_bounds_the_command() -> None:
     """With 1.5 s left and a 0.3 s margin, a long command is stopped: CommandTimedOut."""
     with pytest.raises(InvocationError) as raised:

@@ -39,7 +39,7 @@ def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
     """Start `run-command-on-aws-lambda --serve 127.0.0.1:0 [arguments]`; wait until it listens."""
     started: list[Served] = []
 
-    def start(*arguments: str) -> Served:
+    def start(*arguments: str, env: dict[str, str] | None = None) -> Served:
         stdout, stderr = tmp_path / f"stdout{len(started)}", tmp_path / f"stderr{len(started)}"
         environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
         with stdout.open("wb") as out, stderr.open("wb") as err:
@@ -47,7 +47,7 @@ def serve(console_script: str, tmp_path: Path) -> Iterator[Serve]:
                 [console_script, "--serve", "127.0.0.1:0", *arguments],
                 stdout=out,
                 stderr=err,
-                env={**environment, **DUMMY_CREDENTIALS},
+                env={**environment, **DUMMY_CREDENTIALS, **(env or {})},
             )
         endpoint = wait_for_endpoint(process, stderr)
         served = Served(process, endpoint, stdout, stderr, boto3_lambda(endpoint))

@@ -208,7 +208,7 @@ def test_an_interrupt_while_the_event_is_still_awaited_exits_cleanly(console_scr
     try:
         process.stdin.write(b'{"program": ')
         process.stdin.flush()
-        wait_until_catching(process.pid, signal.SIGTERM)  # installed after SIGINT's, before the read
+        wait_until_catching(process.pid, signal.SIGTERM)  # after SIGINT's, before the read
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=30)
     finally:

@@ -61,16 +61,19 @@ class LambdaInvoker:
         collected: list[bytes] = []
         sink = on_output if on_output is not None else collected.append
         log_type: Literal["Tail", "None"] = "Tail" if invocation.log_tail else "None"
+        request: dict[str, Any] = {
+            "FunctionName": invocation.function,
+            "Payload": invocation.payload,
+            "LogType": log_type,
+        }
+        if invocation.tenant_id is not None:  # only then: older botocores do not know it
+            request["TenantId"] = invocation.tenant_id
         try:
             client = self.client()
             if invocation.stream:
-                answer: Any = client.invoke_with_response_stream(
-                    FunctionName=invocation.function, Payload=invocation.payload, LogType=log_type
-                )
+                answer: Any = client.invoke_with_response_stream(**request)
             else:
-                answer = client.invoke(
-                    FunctionName=invocation.function, Payload=invocation.payload, LogType=log_type
-                )
+                answer = client.invoke(**request)
         except ClientUnavailableError:
             raise
         except Exception as error:

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import NoReturn
 
+from .extensions import ContractError, Extensions, SandboxClosedError
 from .outcomes import (
     Answered,
     Delivery,
@@ -39,20 +40,7 @@ DEFAULT_INIT_TIMEOUT = 10.0
 """Seconds a runtime has to start and ask for its first event, as on Lambda."""
 
 
-class ContractError(Exception):
-    """A Runtime API call the contract does not allow now; `status` is the HTTP answer."""
-
-    def __init__(self, status: int, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type
-
-
-class SandboxClosedError(Exception):
-    """The sandbox is gone: the runtime must exit (the HTTP answer is 500)."""
-
-
-class Exchange:
+class Exchange(Extensions):
     """Hands events to the runtime and its answers back, enforcing the Runtime API's rules."""
 
     def __init__(
@@ -64,6 +52,7 @@ class Exchange:
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__()
         self._timeout = timeout
         self._init_timeout = init_timeout
         self._stream_limit = stream_limit
@@ -76,10 +65,11 @@ class Exchange:
         self._outcome: Outcome | None = None
         self._sink: Callable[[bytes], None] | None = None
         self._answered: set[str] = set()
+        self._invocation_id: str | None = None
         self._next_called = False
+        self._restored = False
         self._init_failure: InitFailed | None = None
         self._exit_status: int | None = None
-        self._extensions: dict[str, bool] = {}
         self._closed = False
         self._created = clock()
         self.init_seconds: float | None = None
@@ -97,13 +87,16 @@ class Exchange:
         with self._changed:
             self._pending, self._outcome, self._sink = event, None, sink
             self._changed.notify_all()
-            init_deadline = self._clock() + self._init_timeout
+            # Until the runtime takes the event: the init allowance while it has never asked
+            # for one, else the function's timeout (Lambda's clock runs from the dispatch).
+            warm = self._invocation_id is not None  # an event was handed out before
+            wait = self._timeout if warm else self._init_timeout
             try:
-                return self._wait_for_outcome(init_deadline)
+                return self._wait_for_outcome(self._clock() + wait, during_init=not warm)
             finally:
                 self._pending = self._current = self._sink = None
 
-    def _wait_for_outcome(self, init_deadline: float) -> Outcome:
+    def _wait_for_outcome(self, take_deadline: float, *, during_init: bool) -> Outcome:
         while True:
             if self._outcome is not None:
                 return self._outcome
@@ -112,10 +105,10 @@ class Exchange:
             if self._exit_status is not None:
                 return Exited(self._exit_status)
             taken = self._current is not None
-            remaining = (self._deadline if taken else init_deadline) - self._clock()
+            remaining = (self._deadline if taken else take_deadline) - self._clock()
             if remaining <= 0:
-                seconds = self._timeout if taken else self._init_timeout
-                return TimedOut(seconds, during_init=not taken)
+                init = during_init and not taken
+                return TimedOut(self._init_timeout if init else self._timeout, during_init=init)
             self._changed.wait(remaining)
 
     def runtime_exited(self, status: int) -> None:
@@ -151,28 +144,52 @@ class Exchange:
             if self._closed or self._pending is None:
                 raise SandboxClosedError
             self._current, self._pending = self._pending, None
+            # The function's timeout runs from now: the invoker waits for this deadline.
             self._deadline = self._clock() + self._timeout
+            self._invocation_id = str(uuid.uuid4())
+            self._changed.notify_all()
             deadline_ms = int((self._wall_clock() + self._timeout) * 1000)
-            return Delivery(event=self._current, deadline_ms=deadline_ms)
+            return Delivery(
+                event=self._current, deadline_ms=deadline_ms, invocation_id=self._invocation_id
+            )
 
-    def respond(self, request_id: str, body: bytes | None) -> None:
+    def restore_next(self) -> None:
+        """SnapStart: the environment is "restored" at once (there is no snapshot here)."""
+        with self._changed:
+            if self._next_called:
+                message = "restore/next comes before invocation/next."
+                raise ContractError(403, "InvalidStateTransition", message)
+            self._restored = True
+
+    def restore_error(self, body: bytes, error_type: str | None) -> None:
+        """SnapStart: the runtime could not renew its state after the restore."""
+        with self._changed:
+            if not self._restored or self._next_called:
+                message = "restore/error follows restore/next only."
+                raise ContractError(403, "InvalidStateTransition", message)
+            self._init_failure = InitFailed(body, kept_error_type(error_type, "Runtime.Unknown"))
+            self._changed.notify_all()
+
+    def respond(
+        self, request_id: str, body: bytes | None, invocation_id: str | None = None
+    ) -> None:
         """Answer with `body`; `None` stands for a body too large to have been read at all."""
         with self._changed:
-            self._check_current(request_id)
+            self._check_current(request_id, invocation_id)
             if body is None or len(body) > RESPONSE_LIMIT:
                 self._too_large(RESPONSE_LIMIT)
             self._finish(Answered(body))
 
-    def open_stream(self, request_id: str) -> ResponseStream:
+    def open_stream(self, request_id: str, invocation_id: str | None = None) -> ResponseStream:
         """A streamed response for `request_id` begins."""
         with self._changed:
-            self._check_current(request_id)
-            return ResponseStream(request_id)
+            self._check_current(request_id, invocation_id)
+            return ResponseStream(request_id, invocation_id)
 
     def stream(self, response: ResponseStream, piece: bytes) -> None:
         """Pass a piece on to the invoker; refused once the invocation is over or too large."""
         with self._changed:
-            self._check_current(response.request_id)
+            self._check_current(response.request_id, response.invocation_id)
             response.size += len(piece)
             if response.size > self._stream_limit:
                 self._too_large(self._stream_limit)
@@ -188,7 +205,7 @@ class Exchange:
     ) -> None:
         """The stream ended; its trailers (error type, base64 error body) mark a failure."""
         with self._changed:
-            self._check_current(response.request_id)
+            self._check_current(response.request_id, response.invocation_id)
             if error_type is None and error_body is None:
                 self._finish(Answered(bytes(response.kept)))
             else:
@@ -201,9 +218,11 @@ class Exchange:
         self._finish(Answered(json.dumps(document).encode(), error_type))
         raise ContractError(413, "RequestEntityTooLarge", message)
 
-    def fail(self, request_id: str, body: bytes, error_type: str | None) -> None:
+    def fail(
+        self, request_id: str, body: bytes, error_type: str | None, invocation_id: str | None = None
+    ) -> None:
         with self._changed:
-            self._check_current(request_id)
+            self._check_current(request_id, invocation_id)
             self._finish(Answered(body, kept_error_type(error_type, "Function.Unknown")))
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
@@ -213,8 +232,13 @@ class Exchange:
             self._init_failure = InitFailed(body, kept_error_type(error_type, "Runtime.Unknown"))
             self._changed.notify_all()
 
-    def _check_current(self, request_id: str) -> None:
+    def _check_current(self, request_id: str, invocation_id: str | None = None) -> None:
+        """Refuse an answer that is not the current invocation's: 410 for a wrong invocation
+        id (the answer of an invocation that is over), as Lambda does; none given is fine."""
         if self._current is not None and self._current.request_id == request_id:
+            if invocation_id is not None and invocation_id != self._invocation_id:
+                message = f"Invocation id {invocation_id} is not the current invocation's."
+                raise ContractError(410, "InvokeTimeout", message)
             return
         if request_id in self._answered:
             raise ContractError(403, "InvalidStateTransition", f"{request_id} is already answered.")
@@ -225,31 +249,3 @@ class Exchange:
         self._answered.add(self._current.request_id)
         self._current, self._outcome = None, outcome
         self._changed.notify_all()
-
-    # Extensions: the runtime registers a no-op one so that Lambda sends it SIGTERM at shutdown.
-
-    def register_extension(self) -> str:
-        with self._changed:
-            if self._next_called:
-                raise ContractError(
-                    403, "Extension.InvalidState", "Extensions register during init."
-                )
-            identifier = str(uuid.uuid4())
-            self._extensions[identifier] = False
-            return identifier
-
-    def extension_next(self, identifier: str) -> None:
-        """Park an extension until the sandbox closes (it subscribed to no events)."""
-        with self._changed:
-            if identifier not in self._extensions:
-                raise ContractError(
-                    403, "Extension.UnknownExtensionIdentifier", "Unknown extension."
-                )
-            self._extensions[identifier] = True
-            self._changed.notify_all()
-            while not self._closed:
-                self._changed.wait()
-            raise SandboxClosedError
-
-    def _extensions_ready(self) -> bool:
-        return all(self._extensions.values())

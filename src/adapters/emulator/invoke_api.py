@@ -7,13 +7,14 @@ Answers as Lambda does, so boto3 and the AWS CLI work unchanged. `Invoke`
 200 and an event stream, a `PayloadChunk` per piece of output as it comes, then `InvokeComplete`.
 An invocation that finds every sandbox busy (`--serve --concurrency N`) gets Lambda's throttle:
 429 `TooManyRequestsException`, `Reason: ReservedFunctionConcurrentInvocationLimitExceeded`.
-Credentials and signatures are not checked: who can reach the port can invoke.
+Every answer carries `X-Amzn-RequestId`. A tenant id (`X-Amz-Tenant-Id`, boto3's `TenantId`)
+is passed on to the runtime. Credentials and signatures are not checked: who can reach the
+port can invoke.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 import urllib.parse
@@ -24,6 +25,7 @@ from typing import Protocol
 
 from . import event_stream
 from .http import BodyTooLargeError, Handler, MalformedBodyError, Server
+from .invoke_headers import TENANT_HEADER, RejectedError, client_context, tenant_id
 
 PAYLOAD_LIMIT = 6 * 1024 * 1024
 """Bytes a synchronous invocation's payload may have, as on Lambda."""
@@ -47,6 +49,7 @@ class InvokeRequest:
     payload: bytes
     client_context: str | None = None
     trace_header: str | None = None
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,18 +103,8 @@ class InvokeApiServer(Server):
         super().__init__(address, _InvokeHandler)
 
 
-class _RejectedError(Exception):
-    def __init__(
-        self, status: int, error_type: str, message: str, reason: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_type = error_type
-        self.reason = reason
-
-
-def _throttled() -> _RejectedError:
-    return _RejectedError(429, "TooManyRequestsException", THROTTLE_MESSAGE, THROTTLE_REASON)
+def _throttled() -> RejectedError:
+    return RejectedError(429, "TooManyRequestsException", THROTTLE_MESSAGE, THROTTLE_REASON)
 
 
 class _InvokeHandler(Handler):
@@ -119,18 +112,27 @@ class _InvokeHandler(Handler):
     # A PayloadChunk is one small write: sent at once, not held back until the last is acked.
     disable_nagle_algorithm = True
 
+    request_id = ""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Every answer, refusals included, carries its request id, as Lambda's do."""
+        super().send_response(code, message)
+        self.send_header("X-Amzn-RequestId", self.request_id or str(uuid.uuid4()))
+
     def do_POST(self) -> None:  # noqa: N802 - http.server names it
+        self.request_id = str(uuid.uuid4())
         try:
             self._invoke()
         except ThrottledError:
             self._reject(_throttled())
-        except _RejectedError as rejected:
+        except RejectedError as rejected:
             self._reject(rejected)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server names it
-        self._reject(_RejectedError(404, "UnknownOperationException", "Only Invoke is emulated."))
+        self.request_id = str(uuid.uuid4())
+        self._reject(RejectedError(404, "UnknownOperationException", "Only Invoke is emulated."))
 
-    def _reject(self, rejected: _RejectedError) -> None:
+    def _reject(self, rejected: RejectedError) -> None:
         # Lambda's error shape: botocore reads the code from X-Amzn-ErrorType.
         document = {"Type": "User", "message": str(rejected)}
         if rejected.reason is not None:
@@ -140,7 +142,7 @@ class _InvokeHandler(Handler):
     def _invoke(self) -> None:
         # Browsers send Origin with every POST: refusing it keeps web pages from running commands.
         if self.headers.get("Origin") is not None:
-            raise _RejectedError(
+            raise RejectedError(
                 403, "AccessDeniedException", "Requests from web pages are refused."
             )
         path = urllib.parse.urlsplit(self.path).path
@@ -151,7 +153,7 @@ class _InvokeHandler(Handler):
             self._streamed(urllib.parse.unquote(match["name"]), kind)
         else:
             message = "Only Invoke and InvokeWithResponseStream are emulated."
-            raise _RejectedError(404, "UnknownOperationException", message)
+            raise RejectedError(404, "UnknownOperationException", message)
 
     def _buffered(self, name: str, kind: str) -> None:
         limit = ASYNC_PAYLOAD_LIMIT if kind == "Event" else PAYLOAD_LIMIT
@@ -162,9 +164,9 @@ class _InvokeHandler(Handler):
             self.server.invoker.enqueue(request)
             self.send(202, b"")
         elif kind == "RequestResponse":
-            self._answer(self.server.invoker.invoke(request), request.request_id)
+            self._answer(self.server.invoker.invoke(request))
         else:
-            raise _RejectedError(
+            raise RejectedError(
                 400, "InvalidParameterValueException", f"No invocation type {kind!r}."
             )
 
@@ -172,14 +174,13 @@ class _InvokeHandler(Handler):
         request = self._request(name, PAYLOAD_LIMIT)
         if kind not in ("RequestResponse", "DryRun"):
             message = f"InvokeWithResponseStream takes RequestResponse or DryRun, not {kind!r}."
-            raise _RejectedError(400, "InvalidParameterValueException", message)
+            raise RejectedError(400, "InvalidParameterValueException", message)
         if kind == "DryRun":
             self.send(204, b"")
             return
         headers = {
             "Content-Type": event_stream.CONTENT_TYPE,
             "X-Amz-Executed-Version": "$LATEST",
-            "X-Amzn-RequestId": request.request_id,
         }
         result = self.server.invoker.invoke(
             request,
@@ -204,39 +205,29 @@ class _InvokeHandler(Handler):
             payload = self.read_body(limit)
         except BodyTooLargeError:
             message = f"Request must be smaller than {limit} bytes for the Invoke operation"
-            raise _RejectedError(413, "RequestTooLargeException", message) from None
+            raise RejectedError(413, "RequestTooLargeException", message) from None
         except MalformedBodyError:
             message = "The chunked request body is malformed."
-            raise _RejectedError(400, "InvalidRequestContentException", message) from None
+            raise RejectedError(400, "InvalidRequestContentException", message) from None
         if payload.strip():
             try:
                 json.loads(payload)
             except (ValueError, RecursionError):
                 message = "Could not parse request body into json: the payload is not valid JSON."
-                raise _RejectedError(400, "InvalidRequestContentException", message) from None
+                raise RejectedError(400, "InvalidRequestContentException", message) from None
         return InvokeRequest(
+            request_id=self.request_id,
             function_name=name,
             payload=payload,
-            client_context=_client_context(self.headers.get("X-Amz-Client-Context")),
+            client_context=client_context(self.headers.get("X-Amz-Client-Context")),
             trace_header=self.headers.get("X-Amzn-Trace-Id"),
+            tenant_id=tenant_id(self.headers.get(TENANT_HEADER)),
         )
 
-    def _answer(self, result: InvokeResult, request_id: str) -> None:
-        headers = {"X-Amz-Executed-Version": "$LATEST", "X-Amzn-RequestId": request_id}
+    def _answer(self, result: InvokeResult) -> None:
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
         if result.error_type is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
         if self.headers.get("X-Amz-Log-Type") == "Tail":
             headers["X-Amz-Log-Result"] = base64.b64encode(result.log).decode()
         self.send(200, result.body, headers)
-
-
-def _client_context(header: str | None) -> str | None:
-    if header is None:
-        return None
-    try:
-        text = base64.b64decode(header, validate=True).decode()
-        json.loads(text)
-    except (binascii.Error, ValueError):
-        message = "Client context must be a valid Base64-encoded JSON object."
-        raise _RejectedError(400, "InvalidRequestContentException", message) from None
-    return text

@@ -20,14 +20,17 @@ class Event:
     function_arn: str
     trace_id: str | None = None
     client_context: str | None = None
+    tenant_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delivery:
-    """What `next` gives the runtime: the event and its deadline (Unix time, milliseconds)."""
+    """What `next` gives the runtime: the event, its deadline (Unix time, milliseconds) and
+    the invocation id its answer must carry (if it carries one)."""
 
     event: Event
     deadline_ms: int
+    invocation_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class ResponseStream:
     """A streamed response under way: its size so far, and what is kept of it for the invoker."""
 
     request_id: str
+    invocation_id: str | None = None
     size: int = 0
     kept: bytearray = field(default_factory=bytearray)
 

@@ -16,12 +16,15 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-from .exchange import ContractError, Exchange, SandboxClosedError
+from .exchange import Exchange
+from .extensions import ContractError, SandboxClosedError
 from .http import BodyTooLargeError, Handler, MalformedBodyError, Server
 
 RUNTIME = "/2018-06-01/runtime"
 NEXT = f"{RUNTIME}/invocation/next"
 INIT_ERROR = f"{RUNTIME}/init/error"
+RESTORE_NEXT = f"{RUNTIME}/restore/next"
+RESTORE_ERROR = f"{RUNTIME}/restore/error"
 REGISTER = "/2020-01-01/extension/register"
 EXTENSION_NEXT = "/2020-01-01/extension/event/next"
 _ANSWER = re.compile(rf"{RUNTIME}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)")
@@ -30,6 +33,8 @@ ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 ERROR_BODY_HEADER = "Lambda-Runtime-Function-Error-Body"
 """The trailer of a streamed response that failed: its error body, base64."""
 RESPONSE_MODE_HEADER = "Lambda-Runtime-Function-Response-Mode"
+INVOCATION_ID_HEADER = "Lambda-Runtime-Invocation-Id"
+TENANT_HEADER = "Lambda-Runtime-Aws-Tenant-Id"
 STREAMING = "streaming"
 
 
@@ -98,6 +103,9 @@ class _RuntimeApiHandler(Handler):
         try:
             if path == NEXT:
                 self._next()
+            elif path == RESTORE_NEXT:
+                self.server.exchange.restore_next()
+                self.send(200, b"")
             elif path == EXTENSION_NEXT:
                 with self.server.parked():
                     self.server.exchange.extension_next(
@@ -135,15 +143,17 @@ class _RuntimeApiHandler(Handler):
             if mode is not None:
                 message = f"{RESPONSE_MODE_HEADER}: {mode!r} is not a mode: give {STREAMING!r}."
                 raise ContractError(400, "InvalidResponseMode", message)
-            exchange.respond(urllib.parse.unquote(answer["id"]), body)
+            exchange.respond(urllib.parse.unquote(answer["id"]), body, self._invocation_id)
         elif body is None:  # larger than anything but a response may be: only ever refused
             raise ContractError(413, "RequestEntityTooLarge", "The body is too large.")
         elif answer:
-            exchange.fail(
-                urllib.parse.unquote(answer["id"]), body, self.headers.get(ERROR_TYPE_HEADER)
-            )
+            request_id = urllib.parse.unquote(answer["id"])
+            error_type = self.headers.get(ERROR_TYPE_HEADER)
+            exchange.fail(request_id, body, error_type, self._invocation_id)
         elif path == INIT_ERROR:
             exchange.init_error(body, self.headers.get(ERROR_TYPE_HEADER))
+        elif path == RESTORE_ERROR:
+            exchange.restore_error(body, self.headers.get(ERROR_TYPE_HEADER))
         elif path == REGISTER:
             identifier = exchange.register_extension()
             document = {"functionName": "function", "functionVersion": "$LATEST", "handler": ""}
@@ -158,7 +168,7 @@ class _RuntimeApiHandler(Handler):
         """A streamed response: each piece is passed on as it arrives; 202 once it ended."""
         exchange = self.server.exchange
         try:
-            response = exchange.open_stream(request_id)
+            response = exchange.open_stream(request_id, self._invocation_id)
         except ContractError:
             self.discard_body()
             raise
@@ -185,11 +195,20 @@ class _RuntimeApiHandler(Handler):
             "Lambda-Runtime-Deadline-Ms": str(delivery.deadline_ms),
             "Lambda-Runtime-Invoked-Function-Arn": event.function_arn,
         }
+        if delivery.invocation_id:
+            headers[INVOCATION_ID_HEADER] = delivery.invocation_id
+        if event.tenant_id:
+            headers[TENANT_HEADER] = event.tenant_id
         if event.trace_id:
             headers["Lambda-Runtime-Trace-Id"] = event.trace_id
         if event.client_context:
             headers["Lambda-Runtime-Client-Context"] = event.client_context
         self.send(200, event.payload, headers)
+
+    @property
+    def _invocation_id(self) -> str | None:
+        """The invocation id an answer carries, if any (Lambda checks it when given)."""
+        return self.headers.get(INVOCATION_ID_HEADER)
 
     def _refuse(self, refused: ContractError) -> None:
         self.send_json(

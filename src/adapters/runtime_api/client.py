@@ -1,13 +1,8 @@
-"""Adapter: the Lambda Runtime API over HTTP (urllib3), and the transport built on it.
+"""Adapter: the Lambda Runtime API's endpoints over HTTP (urllib3), and the transport built on it.
 
-The only module that imports urllib3, so local mode never pays for it. One method per
-endpoint; headers are parsed once into a frozen `Invocation`; urllib3's exceptions are
-translated into our own at this boundary::
-
-    TransportError
-    ├── ApiConnectionError    refused, reset, or no answer within the connect timeout
-    ├── ApiStatusError        the API answered with a status the contract does not expect
-    └── ApiContractError      the API's answer is not what the contract says
+The only modules that import urllib3 are this package's, so local mode never pays for it. One
+method per endpoint; headers are parsed once into a frozen `Invocation`; the HTTP calls and
+their errors are `http_api`'s.
 """
 
 from __future__ import annotations
@@ -18,14 +13,26 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
-
-from ...domain.errors import ConfigurationError, ErrorType, TransportError
+from ...domain.errors import ErrorType
 from ...domain.invocation import Invocation
 from ...domain.policy import Failure, Verdict
 from ...domain.streaming import DEFAULT_STREAM_LIMIT
 from ..wire import encode_verdict
+from .extensions_api import ExtensionsApiClient
+from .http_api import (
+    CONNECT_TIMEOUT,
+    GONE,
+    JSON_HEADERS,
+    NEXT_RETRY_DELAYS,
+    NEXT_TIMEOUT,
+    POST_TIMEOUT,
+    ApiConnectionError,
+    ApiContractError,
+    ApiStatusError,
+    HttpApi,
+    log_gone,
+    open_pool,
+)
 
 if TYPE_CHECKING:  # loaded on the first streamed response only
     from .response_stream import StreamedResponse
@@ -38,81 +45,23 @@ NEXT_PATH = f"{RUNTIME_PREFIX}/invocation/next"
 RESPONSE_PATH = RUNTIME_PREFIX + "/invocation/{request_id}/response"
 ERROR_PATH = RUNTIME_PREFIX + "/invocation/{request_id}/error"
 INIT_ERROR_PATH = f"{RUNTIME_PREFIX}/init/error"
+RESTORE_NEXT_PATH = f"{RUNTIME_PREFIX}/restore/next"
+RESTORE_ERROR_PATH = f"{RUNTIME_PREFIX}/restore/error"
 ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
+INVOCATION_ID_HEADER = "Lambda-Runtime-Invocation-Id"
+"""A nonce per invocation, given by `next` and echoed on that invocation's answer: Lambda
+answers 410 to the answer of an invocation that timed out, however its request id is reused."""
 
-CONNECT_TIMEOUT = 2.0
-POST_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
-# No read timeout on `next`: the sandbox is frozen between invocations, and Lambda answers
-# only when an event arrives.
-NEXT_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=None)
-NEXT_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
-_JSON = {"Content-Type": "application/json"}
-
-
-class ApiConnectionError(TransportError):
-    """The API could not be reached, or dropped the connection before answering."""
-
-
-class ApiStatusError(TransportError):
-    """The API answered with a status other than the contract's success status."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class ApiContractError(TransportError):
-    """The API answered in a way its contract does not allow (a header missing or malformed)."""
-
-
-def open_pool(address: str) -> urllib3.HTTPConnectionPool:
-    """One keep-alive connection to `host:port` (`AWS_LAMBDA_RUNTIME_API`)."""
-    host, colon, port = address.rpartition(":")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigurationError(
-            f"AWS_LAMBDA_RUNTIME_API={address!r} is not valid: expected host:port."
-        )
-    return urllib3.HTTPConnectionPool(host.strip("[]"), int(port), maxsize=1, retries=False)
-
-
-class HttpApi:
-    """Requests over one pool; urllib3's failures become `TransportError`s."""
-
-    def __init__(self, pool: urllib3.HTTPConnectionPool) -> None:
-        self._pool = pool
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        expect: int,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: urllib3.Timeout = POST_TIMEOUT,
-    ) -> urllib3.BaseHTTPResponse:
-        try:
-            response = self._pool.urlopen(
-                method,
-                path,
-                body=body,
-                headers=dict(headers or {}),
-                retries=False,
-                preload_content=True,
-                timeout=timeout,
-            )
-        except (NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as exc:
-            raise ApiConnectionError(f"{method} {path}: cannot reach the API: {exc}") from exc
-        except ProtocolError as exc:  # connected, then dropped before a whole answer arrived
-            raise ApiConnectionError(f"{method} {path}: the connection broke: {exc}") from exc
-        except HTTPError as exc:
-            raise TransportError(f"{method} {path} failed: {exc}") from exc
-        if response.status != expect:
-            excerpt = response.data[:200].decode("utf-8", "replace")
-            raise ApiStatusError(
-                f"{method} {path} answered {response.status}: {excerpt}", response.status
-            )
-        return response
+__all__ = [  # the HTTP layer's names, for the modules and tests that import them from here
+    "NEXT_RETRY_DELAYS",
+    "ApiConnectionError",
+    "ApiContractError",
+    "ApiStatusError",
+    "ExtensionsApiClient",
+    "RuntimeApiClient",
+    "RuntimeApiTransport",
+    "open_pool",
+]
 
 
 class RuntimeApiClient(HttpApi):
@@ -123,11 +72,12 @@ class RuntimeApiClient(HttpApi):
         response = self.call("GET", NEXT_PATH, expect=200, timeout=NEXT_TIMEOUT)
         return parse_invocation(response.headers, response.data)
 
-    def response(self, request_id: str, body: bytes) -> None:
+    def response(self, request_id: str, body: bytes, invocation_id: str | None = None) -> None:
         path = RESPONSE_PATH.format(request_id=quote(request_id, safe=""))
-        self.call("POST", path, expect=202, body=body, headers=_JSON)
+        headers = _with_invocation_id(JSON_HEADERS, invocation_id)
+        self.call("POST", path, expect=202, body=body, headers=headers)
 
-    def streamed_response(self, request_id: str) -> StreamedPost:
+    def streamed_response(self, request_id: str, invocation_id: str | None = None) -> StreamedPost:
         """Begin a streamed response (headers sent); raises `StreamUnreachedError` if it cannot."""
         from .chunked import STREAM_HEADERS  # noqa: PLC0415 - streamed responses only
         from .streamed_post import StreamedPost, Timeouts  # noqa: PLC0415
@@ -136,16 +86,36 @@ class RuntimeApiClient(HttpApi):
         read = POST_TIMEOUT.read_timeout
         assert isinstance(read, float)
         timeouts = Timeouts(connect=CONNECT_TIMEOUT, send=read, answer=read)
-        return StreamedPost(self._pool, path, STREAM_HEADERS, timeouts)
+        headers = _with_invocation_id(STREAM_HEADERS, invocation_id)
+        return StreamedPost(self._pool, path, headers, timeouts)
 
-    def error(self, request_id: str, body: bytes, error_type: str) -> None:
-        headers = {**_JSON, ERROR_TYPE_HEADER: f"Function.{error_type}"}
+    def error(
+        self, request_id: str, body: bytes, error_type: str, invocation_id: str | None = None
+    ) -> None:
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Function.{error_type}"}
+        headers = _with_invocation_id(headers, invocation_id)
         path = ERROR_PATH.format(request_id=quote(request_id, safe=""))
         self.call("POST", path, expect=202, body=body, headers=headers)
 
     def init_error(self, body: bytes, reason: str) -> None:
-        headers = {**_JSON, ERROR_TYPE_HEADER: f"Runtime.{reason}"}
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: f"Runtime.{reason}"}
         self.call("POST", INIT_ERROR_PATH, expect=202, body=body, headers=headers)
+
+    def restore_next(self) -> None:
+        """SnapStart: block until the environment has been restored from its snapshot."""
+        self.call("GET", RESTORE_NEXT_PATH, expect=200, timeout=NEXT_TIMEOUT)
+
+    def restore_error(self, body: bytes, error_type: str) -> None:
+        """SnapStart: the runtime cannot serve after the restore (it exits next)."""
+        headers = {**JSON_HEADERS, ERROR_TYPE_HEADER: error_type}
+        self.call("POST", RESTORE_ERROR_PATH, expect=202, body=body, headers=headers)
+
+
+def _with_invocation_id(headers: Mapping[str, str], invocation_id: str | None) -> dict[str, str]:
+    """`headers`, plus the invocation id when `next` gave one (none is sent otherwise)."""
+    if invocation_id is None:
+        return dict(headers)
+    return {**headers, INVOCATION_ID_HEADER: invocation_id}
 
 
 def parse_invocation(headers: Mapping[str, str], payload: bytes) -> Invocation:
@@ -166,7 +136,8 @@ def parse_invocation(headers: Mapping[str, str], payload: bytes) -> Invocation:
         trace_id=headers.get("Lambda-Runtime-Trace-Id"),
         client_context=headers.get("Lambda-Runtime-Client-Context"),
         cognito_identity=headers.get("Lambda-Runtime-Cognito-Identity"),
-        tenant_id=headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+        tenant_id=headers.get("Lambda-Runtime-Aws-Tenant-Id") or None,
+        invocation_id=headers.get(INVOCATION_ID_HEADER) or None,
     )
 
 
@@ -208,9 +179,10 @@ class RuntimeApiTransport:
     def open_stream(self, invocation: Invocation) -> StreamedResponse:
         from .response_stream import StreamedResponse  # noqa: PLC0415 - streamed responses only
 
-        request_id = invocation.request_id
+        request_id, invocation_id = invocation.request_id, invocation.invocation_id
         stream = StreamedResponse(
-            lambda: self._client.streamed_response(request_id), limit=self._stream_limit
+            lambda: self._client.streamed_response(request_id, invocation_id),
+            limit=self._stream_limit,
         )
         self._stream = (request_id, stream)
         return stream
@@ -227,7 +199,7 @@ class RuntimeApiTransport:
         self._report(invocation, verdict)
 
     def _report(self, invocation: Invocation, verdict: Verdict) -> None:
-        status = self._post(invocation.request_id, verdict)
+        status = self._post(invocation, verdict)
         if status == 413:
             # A response refused as too large closes the invocation on Lambda: this error is
             # then refused (403) and only logged. Anywhere else it is the invocation's answer.
@@ -236,71 +208,27 @@ class RuntimeApiTransport:
                 message=f"The {'error' if isinstance(verdict, Failure) else 'result'} body is "
                 "larger than Lambda accepts (413).",
             )
-            self._post(invocation.request_id, too_large)
+            self._post(invocation, too_large)
 
-    def _post(self, request_id: str, verdict: Verdict) -> int | None:
+    def _post(self, invocation: Invocation, verdict: Verdict) -> int | None:
         """Post an outcome; returns the 4xx status the API refused it with, else `None`."""
-        body = encode_verdict(verdict, request_id=request_id)
+        request_id, invocation_id = invocation.request_id, invocation.invocation_id
+        body = encode_verdict(verdict, request_id=request_id, tenant_id=invocation.tenant_id)
+        what = "error" if isinstance(verdict, Failure) else "response"
         try:
             if isinstance(verdict, Failure):
-                self._client.error(request_id, body, verdict.error_type.value)
+                self._client.error(request_id, body, verdict.error_type.value, invocation_id)
             else:
-                self._client.response(request_id, body)
+                self._client.response(request_id, body, invocation_id)
         except ApiStatusError as error:
             if not 400 <= error.status < 500:
                 raise
-            what = "error" if isinstance(verdict, Failure) else "response"
-            log.error(
-                "The Runtime API refused the %s for request %s (%d bytes): %s",
-                what, request_id, len(body), error,
-            )  # fmt: skip
+            if error.status == GONE:
+                log_gone(request_id, what)
+            else:
+                log.error(
+                    "The Runtime API refused the %s for request %s (%d bytes): %s",
+                    what, request_id, len(body), error,
+                )  # fmt: skip
             return error.status
         return None
-
-
-EXTENSION_PREFIX = "/2020-01-01/extension"
-REGISTER_PATH = f"{EXTENSION_PREFIX}/register"
-EXTENSION_NEXT_PATH = f"{EXTENSION_PREFIX}/event/next"
-EXTENSION_NAME_HEADER = "Lambda-Extension-Name"
-EXTENSION_ID_HEADER = "Lambda-Extension-Identifier"
-# The answer is waited for (in the extension's own thread) as long as Lambda's init may take:
-# a registration given up on may still have been taken, and init then waits for that
-# extension's `event/next` until it times out, with no invocation served (a slow emulator,
-# under load). The runtime's main thread waits for it only REGISTER_WAIT (extension.py).
-REGISTER_TIMEOUT = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=10.0)
-
-
-class ExtensionsApiClient(HttpApi):
-    """The Extensions API's endpoints (base `/2020-01-01/extension`) used by an internal one."""
-
-    def __init__(
-        self,
-        pool: urllib3.HTTPConnectionPool,
-        *,
-        register_timeout: urllib3.Timeout = REGISTER_TIMEOUT,
-    ) -> None:
-        super().__init__(pool)
-        self._register_timeout = register_timeout
-
-    def register(self, name: str) -> str:
-        """Register for no events; returns the extension's identifier."""
-        response = self.call(
-            "POST",
-            REGISTER_PATH,
-            expect=200,
-            body=b'{"events": []}',
-            headers={**_JSON, EXTENSION_NAME_HEADER: name},
-            timeout=self._register_timeout,
-        )
-        identifier = response.headers.get(EXTENSION_ID_HEADER, "")
-        if not identifier:
-            raise ApiContractError(f"The registration answer has no {EXTENSION_ID_HEADER} header.")
-        return identifier
-
-    def next_event(self, identifier: str) -> bytes:
-        """Block until Lambda sends this extension an event (never, for no events)."""
-        headers = {EXTENSION_ID_HEADER: identifier}
-        response = self.call(
-            "GET", EXTENSION_NEXT_PATH, expect=200, headers=headers, timeout=NEXT_TIMEOUT
-        )
-        return response.data

@@ -12,7 +12,7 @@ import logging
 import threading
 
 from ...domain.errors import TransportError
-from .client import ExtensionsApiClient
+from .extensions_api import ExtensionsApiClient
 
 log = logging.getLogger("run_command_on_aws_lambda")
 

@@ -10,6 +10,7 @@ invocation gets one answer the API can take, and only a fault the runtime cannot
 | never reached the API | the verdict is posted as usual (a buffered response or error) |
 | cut off before its end | logged; the verdict posted as an error (a success: `RuntimeFailure`) |
 | refused with a 4xx | logged; after a 413, the same error post follows (Lambda may refuse it) |
+| refused with 410 | one line: the invocation had timed out, the loop serves on |
 | 500 (any other status) | `ApiStatusError`: the runtime exits |
 | ended, then no answer | `ApiConnectionError`: it may have been taken, so it is not posted again |
 """
@@ -26,7 +27,7 @@ from ...domain.policy import Failure, Verdict
 from ...domain.result import Ending
 from ..wire import encode_verdict
 from .chunked import error_trailers
-from .client import ApiConnectionError, ApiStatusError
+from .http_api import GONE, ApiConnectionError, ApiStatusError, log_gone
 from .response_stream import StreamedResponse
 from .streamed_post import StreamCutError, StreamLostError, StreamUnreachedError
 
@@ -50,7 +51,7 @@ def end_stream(
     request_id = invocation.request_id
     trailers = None
     if isinstance(verdict, Failure):
-        body = encode_verdict(verdict, request_id=request_id)
+        body = encode_verdict(verdict, request_id=request_id, tenant_id=invocation.tenant_id)
         trailers = error_trailers(verdict.error_type.value, body)
     end = stream.end(trailers, drain=_drain(invocation, verdict, wall_clock()))
     if isinstance(end.failure, StreamUnreachedError):
@@ -68,6 +69,9 @@ def end_stream(
         message = f"the streamed response for request {request_id} was answered {status}: {excerpt}"
         if not 400 <= status < 500:
             raise ApiStatusError(message[0].upper() + message[1:], status)
+        if status == GONE:
+            log_gone(request_id, "streamed response")
+            return
         log.error("The Runtime API refused %s", message)
         if status == 413:  # as after a buffered 413: Lambda has likely closed the invocation
             post(_as_error(verdict, "the streamed response is larger than Lambda accepts (413)"))

@@ -42,6 +42,7 @@ def run_invoke(arguments: argparse.Namespace, environ: Mapping[str, str]) -> int
         payload=payload,
         stream=not arguments.no_stream,
         log_tail=arguments.log_tail,
+        tenant_id=arguments.tenant_id,
     )
     settings = ClientSettings(
         endpoint_url=arguments.endpoint_url, region=arguments.region, profile=arguments.profile

@@ -107,6 +107,7 @@ def _jobs(arguments: argparse.Namespace) -> list[MapJob]:
                 ),
                 stream=stream,
                 log_tail=arguments.log_tail,
+                tenant_id=arguments.tenant_id,
             ),
         )
         for item in items

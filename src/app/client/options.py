@@ -6,7 +6,7 @@ import argparse
 
 OPTIONS_WITH_VALUES = frozenset(
     {"--invoke", "--endpoint-url", "--region", "--profile", "--map", "--results"}
-    | {"--idempotency-key"}
+    | {"--idempotency-key", "--tenant-id"}
 )
 """Options of `--invoke` that take a value (the word after them is not the command)."""
 
@@ -69,6 +69,12 @@ def add_invoke_options(parser: argparse.ArgumentParser) -> None:
         "is KEY + a hash of its line, so that no succeeded item runs twice",
     )
     group.add_argument(
+        "--tenant-id",
+        metavar="ID",
+        help="with --invoke (and --map): invoke as tenant ID, for a function with tenant "
+        "isolation (TenancyConfig PER_TENANT); the command sees it as $RUN_COMMAND_TENANT_ID",
+    )
+    group.add_argument(
         "--log-tail",
         action="store_true",
         help="with --invoke: on failure, print the invocation's last 4 KB of log on stderr",
@@ -85,12 +91,15 @@ def invoke_option_errors(arguments: argparse.Namespace) -> str | None:
         or arguments.profile is not None
         or arguments.map is not None
         or arguments.idempotency_key is not None
+        or arguments.tenant_id is not None
     )
     if arguments.invoke is None and client_options:
         return (
-            "--no-stream, --endpoint-url, --region, --profile, --map, --idempotency-key and "
-            "--log-tail are options of --invoke"
+            "--no-stream, --endpoint-url, --region, --profile, --map, --idempotency-key, "
+            "--tenant-id and --log-tail are options of --invoke"
         )
+    if arguments.tenant_id is not None and not arguments.tenant_id.strip():
+        return "--tenant-id needs the tenant's id, such as --tenant-id acme"
     problem = _map_option_errors(arguments)
     if problem is not None or arguments.invoke is None:
         return problem

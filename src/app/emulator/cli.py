@@ -31,7 +31,7 @@ _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\
 _OPTIONS_WITH_VALUES = {
     *("--event", "--result", "--function-timeout", "--concurrency"),
     *("--invoke", "--endpoint-url", "--region", "--profile"),
-    *("--map", "--results", "--idempotency-key"),
+    *("--map", "--results", "--idempotency-key", "--tenant-id"),
 }
 
 

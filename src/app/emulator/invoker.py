@@ -2,7 +2,9 @@
 
 The sandbox (runtime process plus its Runtime API) starts at the first invocation and is kept
 while the runtime answers; one that exits, times out or fails its init is destroyed, and the
-next invocation starts a new one. Outcomes are reported with Lambda's bodies and log lines.
+next invocation starts a new one. A sandbox serves one tenant only (or only invocations
+without one): an invocation of another tenant gets a new sandbox. Outcomes are reported
+with Lambda's bodies and log lines.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ class Emulator:
     def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
         request_id = request.request_id
         try:
-            sandbox = self._current_sandbox()
+            sandbox = self._current_sandbox(request.tenant_id)
         except OSError as error:
             return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
         if sandbox is None:
@@ -161,7 +163,12 @@ class Emulator:
         self._report(request_id, time.monotonic() - started, outcome, init)
         return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.tail())
 
-    def _current_sandbox(self) -> Sandbox | None:
+    def serves(self, tenant_id: str | None) -> bool:
+        """Whether an invocation of `tenant_id` would find its sandbox warm (or none yet)."""
+        with self._state:
+            return self._sandbox is None or self._sandbox.tenant_id == tenant_id
+
+    def _current_sandbox(self, tenant_id: str | None) -> Sandbox | None:
         with self._state:
             if self._closing:
                 return None
@@ -169,8 +176,13 @@ class Emulator:
                 log.info("The runtime had exited; starting a new one.")
                 self._sandbox.destroy()
                 self._sandbox = None
+            if self._sandbox is not None and self._sandbox.tenant_id != tenant_id:
+                # Like Lambda's tenant isolation: no sandbox serves two tenants.
+                log.info("The sandbox served another tenant; starting a new one.")
+                self._sandbox.destroy()
+                self._sandbox = None
             if self._sandbox is None:
-                self._sandbox = Sandbox(self._config, self._log)
+                self._sandbox = Sandbox(self._config, self._log, tenant_id=tenant_id)
             return self._sandbox
 
     def _discard(self) -> None:
@@ -192,6 +204,7 @@ class Emulator:
             function_arn=arn,
             trace_id=request.trace_header or new_trace_id(),
             client_context=request.client_context,
+            tenant_id=request.tenant_id,
         )
 
     def _report(

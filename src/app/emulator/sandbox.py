@@ -42,9 +42,13 @@ def runtime_argv(default_command: Sequence[str]) -> list[str]:
 
 
 class Sandbox:
-    """A started runtime process and the Runtime API it alone talks to."""
+    """A started runtime process and the Runtime API it alone talks to; `tenant_id` is the
+    one tenant it serves (`None`: invocations without a tenant)."""
 
-    def __init__(self, config: SandboxConfig, log: SandboxLog) -> None:
+    def __init__(
+        self, config: SandboxConfig, log: SandboxLog, *, tenant_id: str | None = None
+    ) -> None:
+        self.tenant_id = tenant_id
         self.exchange = Exchange(timeout=config.timeout, init_timeout=config.init_timeout)
         self._server = RuntimeApiServer(self.exchange)
         self._server.start("runtime-api")

@@ -2,9 +2,10 @@
 
 A sandbox (an `Emulator`: one runtime process, one invocation at a time) is started when an
 invocation finds none idle, and kept for the next; the most recently used idle one is reused,
-so that warm sandboxes stay warm. An invocation that finds N busy is throttled at once
-(`ThrottledError`: Lambda's 429), before anything of it runs. Asynchronous invocations wait for
-a free sandbox instead, as Lambda's queue retries throttled events.
+so that warm sandboxes stay warm; one warm for the invocation's tenant comes first. An
+invocation that finds N busy is throttled at once (`ThrottledError`: Lambda's 429), before
+anything of it runs. Asynchronous invocations wait for a free sandbox instead, as Lambda's
+queue retries throttled events.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class ScaledEmulator:
         with self._changed:
             if self._closing:
                 return failure("Sandbox.Shutdown", "The emulator is shutting down.")
-            sandbox = self._take()
+            sandbox = self._take(request.tenant_id)
         if sandbox is None:
             raise ThrottledError
         try:
@@ -82,12 +83,14 @@ class ScaledEmulator:
         for waiting in self._waiting:
             waiting.join()
 
-    def _take(self) -> Emulator | None:
-        """An idle sandbox (the last one used), a new one while fewer than N exist, or None."""
-        if self._idle:
-            return self._idle.pop()
+    def _take(self, tenant_id: str | None) -> Emulator | None:
+        """An idle sandbox (the last one used) warm for the tenant, a new one while fewer than N
+        exist, another idle one (which restarts for the tenant), or None."""
+        for index in range(len(self._idle) - 1, -1, -1):
+            if self._idle[index].serves(tenant_id):
+                return self._idle.pop(index)
         if len(self._sandboxes) >= self._concurrency:
-            return None
+            return self._idle.pop() if self._idle else None
         # The log writes whole lines only: sandboxes share the output, as Lambda's log group.
         sandbox = Emulator(self._config, output=self._output, region=self._region, whole_lines=True)
         self._sandboxes.append(sandbox)
@@ -101,7 +104,7 @@ class ScaledEmulator:
     def _run_when_free(self, request: InvokeRequest) -> None:
         sandbox: Emulator | None = None
         with self._changed:
-            while not self._closing and (sandbox := self._take()) is None:
+            while not self._closing and (sandbox := self._take(request.tenant_id)) is None:
                 self._changed.wait()
         if sandbox is None:
             return

@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from run_command_on_aws_lambda.adapters.emulator.exchange import (
-    RESPONSE_LIMIT,
+from run_command_on_aws_lambda.adapters.emulator.exchange import RESPONSE_LIMIT, Exchange
+from run_command_on_aws_lambda.adapters.emulator.extensions import (
     ContractError,
-    Exchange,
     SandboxClosedError,
 )
 from run_command_on_aws_lambda.adapters.emulator.outcomes import (
@@ -75,7 +74,9 @@ def test_next_hands_out_the_event_with_a_deadline_from_the_function_timeout(
     """Lambda-Runtime-Deadline-Ms is when `next` returned plus the timeout, in epoch ms."""
     invoker = Invoker(exchange, event())
     delivery = exchange.next()
-    assert delivery == Delivery(event=event(), deadline_ms=1_030_000)
+    assert delivery == Delivery(
+        event=event(), deadline_ms=1_030_000, invocation_id=delivery.invocation_id
+    )
     exchange.respond("req-1", b'{"ok": true}')
     assert invoker.result() == Answered(b'{"ok": true}')
 
