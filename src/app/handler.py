@@ -69,7 +69,7 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
         deadline_ms=int(time.time() * 1000) + remaining_ms,
         trace_id=environ.get(TRACE_VARIABLE),
     )
-    verdict = build_runner(settings, environ).handle_event(event, invocation)
+    verdict = build_runner(settings, environ, private_tmp=True).handle_event(event, invocation)
     if isinstance(verdict, Failure):
         body = error_document(verdict, invocation.request_id).to_dict(encode_json=False)
         raise FAILURES[verdict.error_type](verdict.message, body)

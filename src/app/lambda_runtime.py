@@ -21,6 +21,7 @@ from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
+from .lambda_workers import Workers, max_concurrency
 from .service import serve
 from .settings import Settings
 
@@ -43,6 +44,7 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         return EXIT_RUNTIME_FAILURE
     try:
         settings = Settings.from_environment(environ, default_command)
+        workers = max_concurrency(environ)
     except ConfigurationError as error:
         log.error("Invalid configuration: %s", error)
         _report_init_error(client, error)
@@ -52,9 +54,23 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         shutdown.install()
         NoOpExtension(ExtensionsApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))).start()
         runner = build_runner(
-            settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
+            settings,
+            environ,
+            shutdown=shutdown,
+            reap_orphans=become_child_subreaper(),
+            concurrent=workers > 1,
+            private_tmp=True,
         )
         transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
+        if workers > 1:  # Managed Instances: one more connection for each further worker
+            clients = [client] + [
+                RuntimeApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))
+                for _ in range(workers - 1)
+            ]
+            transports = [
+                RuntimeApiTransport(c, stream_limit=settings.stream_limit) for c in clients
+            ]
+            return Workers(transports, runner, shutdown).run()
         serve(transport, runner, shutdown)
     except ShutdownRequested:
         pass

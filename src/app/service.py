@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
+from ..adapters.scratch import private_tmp
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
@@ -28,6 +29,7 @@ log = logging.getLogger("run_command_on_aws_lambda")
 
 StreamOpener = Callable[[], ResponseStream | None]
 FAULT_DETAIL_LIMIT = 1000
+TMPDIR_VARIABLE = "TMPDIR"
 
 
 class CommandRunner:
@@ -42,8 +44,11 @@ class CommandRunner:
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
         usable_home: Callable[[str], bool] = is_writable_directory,
+        private_tmp: bool = False,
     ) -> None:
+        """With `private_tmp` (on Lambda), each command gets a `TMPDIR` of its own."""
         self._executor = executor
+        self._private_tmp = private_tmp
         self._usable_home = usable_home
         self._settings = settings
         self._environ = dict(environ)
@@ -110,9 +115,13 @@ class CommandRunner:
         log.info("Running %s.", shown)
         # The event's variables only: the runtime's own configuration is not in spec.environment.
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
-        result = self._executor.execute(
-            spec, environment=environment, stop=stop, mask=mask, stream=stream
-        )
+        own_tmp = self._private_tmp and TMPDIR_VARIABLE not in spec.environment
+        with private_tmp() if own_tmp else contextlib.nullcontext(None) as tmp:
+            if tmp is not None:
+                environment[TMPDIR_VARIABLE] = tmp
+            result = self._executor.execute(
+                spec, environment=environment, stop=stop, mask=mask, stream=stream
+            )
         verdict = judge(result)
         _log_verdict(verdict)
         return verdict
@@ -153,10 +162,16 @@ def serve(
         if invocation is None:
             break
         busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
-        with busy, request_context(invocation.request_id):
-            verdict = _handle_safely(runner, invocation, transport)
-            verdict = _report_safely(transport, invocation, verdict)
+        with busy:
+            verdict = answer(transport, runner, invocation)
     return verdict
+
+
+def answer(transport: Transport, runner: Runner, invocation: Invocation) -> Verdict:
+    """Handle one invocation and report its verdict (see `serve`); the verdict reported."""
+    with request_context(invocation.request_id):
+        verdict = _handle_safely(runner, invocation, transport)
+        return _report_safely(transport, invocation, verdict)
 
 
 def _handle_safely(runner: Runner, invocation: Invocation, transport: Transport) -> Verdict:

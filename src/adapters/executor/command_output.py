@@ -26,6 +26,7 @@ class Forwarder:
         self._clock = clock
         self._loop: Loop | None = None
         self._shut: weakref.finalize[[], Forwarder] | None = None
+        self._starting = threading.Lock()  # commands may start from several threads at once
 
     def forwarding(
         self,
@@ -36,14 +37,16 @@ class Forwarder:
     ) -> Forwarding:
         """Pipes for a child's streams, to start it with, forwarded to `sinks` from now on
         (and to `tee`, if any: see `OutputStream`)."""
-        if self._loop is not None and self._loop.pid != os.getpid():
-            self._abandon()  # a forked child: the thread is the parent's, and so is the epoll
-        if self._loop is None or not self._loop.alive:  # first use, or the thread failed
-            self.close()
-            self._loop = Loop(self._clock)
-            self._shut = weakref.finalize(self, self._loop.shut)
-            self._shut.atexit = False  # a daemon thread: nothing to end at the exit
-        return Forwarding(self._loop, sinks, mask=mask, clock=self._clock, tee=tee)
+        with self._starting:
+            if self._loop is not None and self._loop.pid != os.getpid():
+                self._abandon()  # a forked child: the thread is the parent's, and the epoll
+            if self._loop is None or not self._loop.alive:  # first use, or the thread failed
+                self.close()
+                self._loop = Loop(self._clock)
+                self._shut = weakref.finalize(self, self._loop.shut)
+                self._shut.atexit = False  # a daemon thread: nothing to end at the exit
+            loop = self._loop
+        return Forwarding(loop, sinks, mask=mask, clock=self._clock, tee=tee)
 
     def close(self) -> None:
         """End the thread (if any) and release what it used; a later command starts another."""

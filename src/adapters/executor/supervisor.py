@@ -23,7 +23,7 @@ from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder, Forwarding
 from .input_feeder import InputFeeder
 from .port_probe import PortProbe
-from .process_group import ProcessGroup
+from .process_group import ProcessGroup, RunningCommands
 from .shutdown_signal import ShutdownSignal
 
 SHUTDOWN_GRACE = 0.2  # Lambda allows 300-500 ms between SIGTERM and SIGKILL at shutdown
@@ -47,6 +47,7 @@ class Supervisor:
     shutdown: ShutdownSignal | None
     reap_orphans: bool
     clock: Callable[[], float]
+    running: RunningCommands | None = None
 
     def supervise(
         self,
@@ -62,11 +63,15 @@ class Supervisor:
         `output` is what `command_output` gave for its stdout and stderr; it is closed here.
         """
         try:
-            run = _Run(self, process, spec, stop, started, output=output)
-        except BaseException:
-            output.close()
-            raise
-        return run.supervise()
+            try:
+                run = _Run(self, process, spec, stop, started, output=output)
+            except BaseException:
+                output.close()
+                raise
+            return run.supervise()
+        finally:
+            if self.running is not None:
+                self.running.ended(process.pid)
 
     def forwarding(
         self,
@@ -96,7 +101,9 @@ class _Run:
         self.plan = stop
         self.started = started
         self.clock = supervisor.clock
-        self.group = ProcessGroup(process.pid, reap_orphans=supervisor.reap_orphans)
+        self.group = ProcessGroup(
+            process.pid, reap_orphans=supervisor.reap_orphans, running=supervisor.running
+        )
         self.output = output
         self.probe = PortProbe(spec.ports)
         self.feeder: InputFeeder | None = None
