@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from tests.fake_runtime_api import FakeRuntimeApi, closed_port
+from tests.local_dynamodb import LocalTable
 from tests.runtime_process import RuntimeProcess
 
 FOUR = {"AWS_LAMBDA_MAX_CONCURRENCY": "4"}
@@ -171,3 +172,21 @@ def test_json_log_lines_of_the_runtime_carry_their_request_ids(
     records = [json.loads(line) for line in runtime.stderr.splitlines()]
     running = [record for record in records if record["message"] == "Running true []."]
     assert sorted(record["requestId"] for record in running) == sorted(ids)
+
+
+def test_two_concurrent_invocations_with_one_key_in_one_environment_run_once(
+    console_script: str, runtime_api: FakeRuntimeApi, idempotency_table: LocalTable, tmp_path: Path
+) -> None:
+    """Two workers given one idempotencyKey at once: one run, both answer its result."""
+    runs = tmp_path / "runs"
+    script = f'echo ran >> "{runs}"; sleep 1; echo migrated'
+    event = {"program": "sh", "arguments": ["-c", script], "idempotencyKey": "migrate-4.2"}
+    env = {**idempotency_table.environment, **FOUR}
+    with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
+        runtime_api.wait_for(lambda: runtime_api.waiting_next == 4 or None)
+        ids = [runtime_api.enqueue(event) for _ in range(2)]
+        posts = [runtime_api.outcome(request_id, timeout=60) for request_id in ids]
+        runtime.terminate()
+        assert runtime.wait() == 143
+    assert runs.read_text() == "ran\n"
+    assert [post.document["output"] for post in posts] == ["migrated\n", "migrated\n"]
