@@ -21,7 +21,7 @@ from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
-from .lambda_workers import Workers, max_concurrency
+from .lambda_workers import Workers, max_concurrency, output_records
 from .service import serve
 from .settings import Settings
 
@@ -60,6 +60,7 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
             reap_orphans=become_child_subreaper(),
             concurrent=workers > 1,
             private_tmp=True,
+            output_records=output_records(environ) if workers > 1 else None,
         )
         transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
         if workers > 1:  # Managed Instances: one more connection for each further worker

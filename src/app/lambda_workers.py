@@ -44,6 +44,11 @@ def max_concurrency(environ: Mapping[str, str]) -> int:
     return int(text)
 
 
+def output_records(environ: Mapping[str, str]) -> str:
+    """How commands' output lines are logged when several run at once: Lambda's log format."""
+    return "json" if environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON" else "text"
+
+
 class Workers:
     """One worker per transport, serving until a shutdown, a fault, or none is left."""
 

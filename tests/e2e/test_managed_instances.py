@@ -158,20 +158,38 @@ def test_each_command_gets_a_private_tmpdir_removed_once_it_ended(
     assert not any(os.path.exists(directory) for directory in directories)
 
 
-def test_json_log_lines_of_the_runtime_carry_their_request_ids(
+def test_json_logs_of_the_runtime_and_of_each_command_carry_their_request_ids(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
-    """With four workers, each of the runtime's own JSON lines names its invocation."""
+    """With four workers, each runtime line and each command output line names its invocation."""
     env = {**FOUR, "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+    say = {"program": "sh", "arguments": ["-c", 'echo "out $RUN_COMMAND_REQUEST_ID"']}
     with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
-        ids = [runtime_api.enqueue({"program": "true"}) for _ in range(4)]
+        ids = [runtime_api.enqueue(say) for _ in range(4)]
         for request_id in ids:
             runtime_api.outcome(request_id)
         runtime.terminate()
         assert runtime.wait() == 143
     records = [json.loads(line) for line in runtime.stderr.splitlines()]
-    running = [record for record in records if record["message"] == "Running true []."]
+    running = [record for record in records if record["message"].startswith("Running sh")]
     assert sorted(record["requestId"] for record in running) == sorted(ids)
+    output = [json.loads(line) for line in runtime.stdout.splitlines()]
+    assert sorted(record["requestId"] for record in output) == sorted(ids)
+    assert all(record["message"] == f"out {record['requestId']}" for record in output)
+    assert {record["level"] for record in output} == {"INFO"}
+
+
+def test_with_one_worker_output_is_forwarded_byte_for_byte(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """Concurrency 1: a command's bytes reach stdout as they are, no records, no prefix."""
+    env = {"AWS_LAMBDA_MAX_CONCURRENCY": "1", "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+    event = {"program": "printf", "arguments": ["a\\377b\\nno newline"]}
+    with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
+        runtime_api.outcome(runtime_api.enqueue(event))
+        runtime.terminate()
+        assert runtime.wait() == 143
+    assert (tmp_path / "runtime.stdout").read_bytes() == b"a\377b\nno newline"
 
 
 def test_two_concurrent_invocations_with_one_key_in_one_environment_run_once(

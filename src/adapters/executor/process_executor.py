@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from ...domain.allowlist import AllowList
 from ...domain.command import CommandSpec
 from ...domain.deadline import StopPlan
+from ...domain.environment import REQUEST_ID_VARIABLE
 from ...domain.errors import InvalidEvent
 from ...domain.protocols import ResponseStream
 from ...domain.result import Ending, ExecutionResult
@@ -39,7 +40,9 @@ class ProcessExecutor:
     `reap_orphans`, the caller is a child subreaper that owns all its children: processes
     the command orphaned are reaped and stopped too (the runtime's CLI sets this). With
     `allowed_programs`, only the files it names are started, by their real path. With
-    `concurrent`, commands may be executed from several threads at once.
+    `concurrent`, commands may be executed from several threads at once. With
+    `output_records` ("json" or "text"), each line of a command's output is written as a log
+    record of its invocation, named by the `RUN_COMMAND_REQUEST_ID` of its environment.
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class ProcessExecutor:
         allowed_programs: AllowList | None = None,
         clock: Callable[[], float] = time.monotonic,
         concurrent: bool = False,
+        output_records: str | None = None,
     ) -> None:
         self._search_path = search_path
         self._allowed = allowed_programs
@@ -66,6 +70,7 @@ class ProcessExecutor:
             reap_orphans=reap_orphans,
             clock=clock,
             running=self._running,
+            records=output_records,
         )
 
     def execute(
@@ -81,7 +86,11 @@ class ProcessExecutor:
         executable = self._program_file(spec)
         if isinstance(executable, ExecutionResult):
             return executable
-        output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
+        output = self._supervisor.forwarding(
+            mask,
+            None if stream is None else stream.write,
+            request_id=environment.get(REQUEST_ID_VARIABLE),
+        )
         try:
             with self._starting() as leaders:
                 process = subprocess.Popen(

@@ -22,6 +22,7 @@ from ...domain.deadline import StopPlan
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder, Forwarding
 from .input_feeder import InputFeeder
+from .log_records import LineRecords
 from .port_probe import PortProbe
 from .process_group import ProcessGroup, RunningCommands
 from .shutdown_signal import ShutdownSignal
@@ -48,6 +49,7 @@ class Supervisor:
     reap_orphans: bool
     clock: Callable[[], float]
     running: RunningCommands | None = None
+    records: str | None = None  # "json" or "text": each output line a log record (log_records)
 
     def supervise(
         self,
@@ -77,10 +79,19 @@ class Supervisor:
         self,
         mask: tuple[bytes, ...],
         tee: Callable[[bytes | memoryview], None] | None = None,
+        request_id: str | None = None,
     ) -> Forwarding:
         """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`,
-        `tee` as in `OutputStream`."""
-        return self.forwarder.forwarding([self.stdout, self.stderr], mask=mask, tee=tee)
+        `tee` as in `OutputStream`; each line a record of `request_id` if `records` is set."""
+        records = None
+        if self.records is not None and request_id is not None:
+            json_format, clock = self.records == "json", self.clock
+
+            def records(sink: int) -> LineRecords:
+                return LineRecords(sink, request_id, json_format=json_format, clock=clock)
+
+        sinks = [self.stdout, self.stderr]
+        return self.forwarder.forwarding(sinks, mask=mask, tee=tee, records=records)
 
 
 class _Run:
