@@ -75,7 +75,9 @@ class Emulator:
         region: str = "us-east-1",
         whole_lines: bool = False,
     ) -> None:
+        """With `config.per_environment`, that many invocations run at once in the sandbox."""
         self._config = config
+        self._slots = config.per_environment or 1
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
         self._log = SandboxLog(output, whole_lines=whole_lines)
@@ -83,8 +85,12 @@ class Emulator:
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
         self._closing = False
-        self._worker = threading.Thread(target=self._work, name="emulator", daemon=True)
-        self._worker.start()
+        self._workers = [
+            threading.Thread(target=self._work, name="emulator", daemon=True)
+            for _ in range(self._slots)
+        ]
+        for worker in self._workers:
+            worker.start()
 
     def invoke(
         self,
@@ -109,10 +115,12 @@ class Emulator:
         with self._state:
             self._closing = True
             sandbox = self._sandbox
-        self._jobs.put(None)
+        for _ in self._workers:
+            self._jobs.put(None)
         if sandbox is not None:
             sandbox.destroy(SHUTDOWN_GRACE)
-        self._worker.join()
+        for worker in self._workers:
+            worker.join()
 
     def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> _Job:
         job = _Job(request, streaming=streaming)
@@ -152,7 +160,10 @@ class Emulator:
         cold = sandbox.exchange.init_seconds is None
         outcome = sandbox.exchange.run(self._event(request_id, request), sink)
         sandbox.process.drain()
-        if not isinstance(outcome, Answered):
+        # Managed Instances: a timeout is the runtime's to handle, the others run on.
+        if not isinstance(outcome, Answered) and (
+            self._slots == 1 or not isinstance(outcome, TimedOut)
+        ):
             self._discard()
         body, lines = conclude(outcome, request_id)
         for line in lines:
