@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+from tests.conftest import run_script
 from tests.fake_runtime_api import FakeRuntimeApi, closed_port
 from tests.local_dynamodb import LocalTable
 from tests.runtime_process import RuntimeProcess
@@ -208,3 +209,31 @@ def test_two_concurrent_invocations_with_one_key_in_one_environment_run_once(
         assert runtime.wait() == 143
     assert runs.read_text() == "ran\n"
     assert [post.document["output"] for post in posts] == ["migrated\n", "migrated\n"]
+
+
+def test_an_on_demand_function_gives_each_command_a_fresh_tmpdir_too(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """One worker: two commands in a row get two TMPDIRs, each gone with what it held."""
+    event = {
+        "program": "sh",
+        "arguments": ["-c", 'echo "$TMPDIR" > "$TMPDIR/left"; echo "$TMPDIR"'],
+    }
+    with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
+        ids = [runtime_api.enqueue(event) for _ in range(2)]
+        outputs = [str(runtime_api.outcome(request_id).document["output"]) for request_id in ids]
+        runtime.terminate()
+        assert runtime.wait() == 143
+    first, second = (output.strip() for output in outputs)
+    assert first != second
+    assert first.startswith("/tmp/run-command-")
+    assert not os.path.exists(first)
+    assert not os.path.exists(second)
+
+
+def test_local_mode_leaves_tmpdir_as_it_is(console_script: str, tmp_path: Path) -> None:
+    """Run locally, the command sees the TMPDIR it was started with."""
+    event = '{"program": "sh", "arguments": ["-c", "echo $TMPDIR"]}'
+    completed = run_script(console_script, "--event", event, env={"TMPDIR": str(tmp_path)})
+    assert completed.returncode == 0
+    assert completed.stdout.decode() == f"{tmp_path}\n"
