@@ -2,7 +2,7 @@
 
 With several commands forwarding to one stdout, raw bytes would interleave mid-line and no
 line could be told apart. Each line becomes one record instead, written whole: in Lambda's
-JSON log format an object with `timestamp`, `level`, `requestId` and `message` (bytes that
+JSON log format an object with `timestamp`, `level`, `message` and `requestId` (bytes that
 are not UTF-8 escaped, not dropped); in the text format the line prefixed with its request id.
 A very long line is split into several records; a partial line is written after FLUSH_AFTER.
 """
@@ -73,8 +73,8 @@ class LineRecords:
                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
                 + f".{int(created * 1000) % 1000:03d}Z",
                 "level": "INFO",
-                "requestId": self._request_id,
                 "message": bytes(line).decode("utf-8", "backslashreplace"),
+                "requestId": self._request_id,  # the order of the runtime's own lines
             }
             self._write(json.dumps(document, ensure_ascii=False).encode() + b"\n")
         else:

@@ -105,12 +105,11 @@ class RunningCommands:
         An orphan that left its command's session (a daemon) cannot be told apart: the first
         command to end stops it.
         """
-        runtime = os.getpid()
         with self._lock:
             others = self._leaders - {own}
             living = []
-            for entry in process_table():
-                if entry.parent != runtime or entry.pid in others or entry.session in others:
+            for entry in own_children():
+                if entry.pid in others or entry.session in others:
                     continue
                 if entry.state == "Z":
                     with contextlib.suppress(ChildProcessError):
@@ -136,18 +135,44 @@ def process_table() -> Iterator[ProcessEntry]:
     with os.scandir("/proc") as entries:
         names = [entry.name for entry in entries if entry.name.isdigit()]
     for name in names:
+        entry = _entry(name)
+        if entry is not None:
+            yield entry
+
+
+def _entry(name: str) -> ProcessEntry | None:
+    """The process `name` (a pid), or None if it is gone."""
+    try:
+        with open(f"/proc/{name}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return ProcessEntry(
+            pid=int(name),
+            state=fields[0].decode(),
+            parent=int(fields[1]),
+            group=int(fields[2]),
+            session=int(fields[3]),
+        )
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def own_children() -> list[ProcessEntry]:
+    """This process's children: from each thread's list (cheap), else the process table."""
+    names: list[str] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        tasks = []
+    for task in tasks:
         try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-            yield ProcessEntry(
-                pid=int(name),
-                state=fields[0].decode(),
-                parent=int(fields[1]),
-                group=int(fields[2]),
-                session=int(fields[3]),
-            )
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/self/task/{task}/children", "rb") as children:
+                names += children.read().decode().split()
+        except FileNotFoundError:  # a kernel without CONFIG_PROC_CHILDREN
+            own = os.getpid()
+            return [entry for entry in process_table() if entry.parent == own]
+        except OSError:  # a thread that ended meanwhile
             continue
+    return [entry for name in names if (entry := _entry(name)) is not None]
 
 
 def children_of(parent: int) -> list[int]:
