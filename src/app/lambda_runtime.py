@@ -21,7 +21,7 @@ from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
-from .lambda_workers import Workers, max_concurrency, output_records
+from .lambda_workers import max_concurrency, output_records, serve_concurrently
 from .service import serve
 from .settings import Settings
 
@@ -63,15 +63,15 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
             output_records=output_records(environ) if workers > 1 else None,
         )
         transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
-        if workers > 1:  # Managed Instances: one more connection for each further worker
-            clients = [client] + [
-                RuntimeApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))
-                for _ in range(workers - 1)
-            ]
-            transports = [
-                RuntimeApiTransport(c, stream_limit=settings.stream_limit) for c in clients
-            ]
-            return Workers(transports, runner, shutdown).run()
+        if workers > 1:  # Managed Instances
+            return serve_concurrently(
+                transport,
+                workers=workers,
+                address=environ[RUNTIME_API_VARIABLE],
+                stream_limit=settings.stream_limit,
+                runner=runner,
+                shutdown=shutdown,
+            )
         serve(transport, runner, shutdown)
     except ShutdownRequested:
         pass

@@ -18,12 +18,17 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
-from ..adapters.runtime_api.client import ApiConnectionError
+from ..adapters.runtime_api.client import (
+    ApiConnectionError,
+    RuntimeApiClient,
+    RuntimeApiTransport,
+    open_pool,
+)
 from ..domain.errors import ConfigurationError, ErrorType, TransportError
 from ..domain.invocation import Invocation
 from ..domain.policy import EXIT_RUNTIME_FAILURE, Failure
 from ..domain.protocols import Transport
-from .logs import request_context
+from .logs import request_context, tag_request_ids
 from .service import Runner, answer
 
 log = logging.getLogger("run_command_on_aws_lambda")
@@ -42,6 +47,24 @@ def max_concurrency(environ: Mapping[str, str]) -> int:
             "number (Lambda sets it to the function's PerExecutionEnvironmentMaxConcurrency)."
         )
     return int(text)
+
+
+def serve_concurrently(
+    first: RuntimeApiTransport,
+    *,
+    workers: int,
+    address: str,
+    stream_limit: int,
+    runner: Runner,
+    shutdown: ShutdownSignal,
+) -> int:
+    """Serve with `workers` workers: `first`, and one more connection for each other one."""
+    tag_request_ids(log)
+    transports = [first] + [
+        RuntimeApiTransport(RuntimeApiClient(open_pool(address)), stream_limit=stream_limit)
+        for _ in range(workers - 1)
+    ]
+    return Workers(transports, runner, shutdown).run()
 
 
 def output_records(environ: Mapping[str, str]) -> str:

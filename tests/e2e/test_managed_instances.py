@@ -237,3 +237,23 @@ def test_local_mode_leaves_tmpdir_as_it_is(console_script: str, tmp_path: Path) 
     completed = run_script(console_script, "--event", event, env={"TMPDIR": str(tmp_path)})
     assert completed.returncode == 0
     assert completed.stdout.decode() == f"{tmp_path}\n"
+
+
+def test_in_the_text_format_every_line_is_prefixed_with_its_request_id(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """Four workers, text logs: the runtime's lines and the command's start with the request id."""
+    say = {"program": "sh", "arguments": ["-c", 'echo "out"; echo "err" >&2']}
+    with RuntimeProcess(console_script, runtime_api, tmp_path, env=FOUR) as runtime:
+        ids = [runtime_api.enqueue(say) for _ in range(4)]
+        for request_id in ids:
+            runtime_api.outcome(request_id)
+        runtime.terminate()
+        assert runtime.wait() == 143
+    stdout = runtime.stdout.splitlines()
+    assert sorted(stdout) == sorted(f"{request_id} out" for request_id in ids)
+    stderr = runtime.stderr.splitlines()
+    for request_id in ids:
+        assert f'{request_id} Running sh ["-c", "echo \\"out\\"; echo \\"err\\" >&2"].' in stderr
+        assert f"{request_id} err" in stderr
+        assert f"{request_id} sh exited with status 0." in stderr

@@ -140,6 +140,7 @@ def test_sixteen_slots_at_once_leak_no_fds_threads_processes_or_memory(
     print(f"{total} invocations at {SLOTS} slots: RSS {before[3]} KiB, then {after[3]} KiB")
     assert len(runtime_api.posts) == total
     for post in runtime_api.posts:
+        assert post.request_id is not None
         assert post.document.get("errorType") == expected[post.request_id], post.document
     assert after[:3] == before[:3]
     assert before[2] == set()
