@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
+from ..adapters.malloc_arenas import limit_malloc_arenas
 from ..adapters.runtime_api.client import (
     ApiConnectionError,
     RuntimeApiClient,
@@ -60,6 +61,7 @@ def serve_concurrently(
 ) -> int:
     """Serve with `workers` workers: `first`, and one more connection for each other one."""
     tag_request_ids(log)
+    limit_malloc_arenas()
     transports = [first] + [
         RuntimeApiTransport(RuntimeApiClient(open_pool(address)), stream_limit=stream_limit)
         for _ in range(workers - 1)
