@@ -89,3 +89,14 @@ class LineRecords:
                 select.select([], [self._sink], [])
             except OSError:  # a closed stdout: the command's output is still read
                 self._broken = True
+
+
+def records_of(
+    request_id: str, *, json_format: bool, clock: Callable[[], float]
+) -> Callable[[int], LineRecords]:
+    """Makes the records of `request_id`'s streams, given the fd each one goes to."""
+
+    def records(sink: int) -> LineRecords:
+        return LineRecords(sink, request_id, json_format=json_format, clock=clock)
+
+    return records

@@ -22,7 +22,7 @@ from ...domain.deadline import StopPlan
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder, Forwarding
 from .input_feeder import InputFeeder
-from .log_records import LineRecords
+from .log_records import records_of
 from .port_probe import PortProbe
 from .process_group import ProcessGroup, RunningCommands
 from .shutdown_signal import ShutdownSignal
@@ -85,11 +85,7 @@ class Supervisor:
         `tee` as in `OutputStream`; each line a record of `request_id` if `records` is set."""
         records = None
         if self.records is not None and request_id is not None:
-            json_format, clock = self.records == "json", self.clock
-
-            def records(sink: int) -> LineRecords:
-                return LineRecords(sink, request_id, json_format=json_format, clock=clock)
-
+            records = records_of(request_id, json_format=self.records == "json", clock=self.clock)
         sinks = [self.stdout, self.stderr]
         return self.forwarder.forwarding(sinks, mask=mask, tee=tee, records=records)
 
