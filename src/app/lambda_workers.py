@@ -35,6 +35,7 @@ from .service import Runner, answer
 log = logging.getLogger("run_command_on_aws_lambda")
 
 MAX_CONCURRENCY_VARIABLE = "AWS_LAMBDA_MAX_CONCURRENCY"
+MAX_SLOTS = 1600  # Lambda's most for PerExecutionEnvironmentMaxConcurrency
 
 
 def max_concurrency(environ: Mapping[str, str]) -> int:
@@ -42,10 +43,11 @@ def max_concurrency(environ: Mapping[str, str]) -> int:
     text = environ.get(MAX_CONCURRENCY_VARIABLE, "").strip()
     if not text:
         return 1
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SLOTS:
         raise ConfigurationError(
             f"{MAX_CONCURRENCY_VARIABLE}={text[:40]!r} is not valid: expected a positive whole "
-            "number (Lambda sets it to the function's PerExecutionEnvironmentMaxConcurrency)."
+            f"number up to {MAX_SLOTS} (Lambda sets it to the function's "
+            "PerExecutionEnvironmentMaxConcurrency)."
         )
     return int(text)
 
