@@ -15,10 +15,10 @@ import os
 import select
 import signal
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
-from ..adapters.malloc_arenas import limit_malloc_arenas
+from ..adapters.malloc_arenas import steady_malloc
 from ..adapters.runtime_api.client import (
     ApiConnectionError,
     RuntimeApiClient,
@@ -63,12 +63,12 @@ def serve_concurrently(
 ) -> int:
     """Serve with `workers` workers: `first`, and one more connection for each other one."""
     tag_request_ids(log)
-    limit_malloc_arenas()
+    trim = steady_malloc()
     transports = [first] + [
         RuntimeApiTransport(RuntimeApiClient(open_pool(address)), stream_limit=stream_limit)
         for _ in range(workers - 1)
     ]
-    return Workers(transports, runner, shutdown).run()
+    return Workers(transports, runner, shutdown, on_idle=trim).run()
 
 
 def output_records(environ: Mapping[str, str]) -> str:
@@ -80,9 +80,16 @@ class Workers:
     """One worker per transport, serving until a shutdown, a fault, or none is left."""
 
     def __init__(
-        self, transports: Sequence[Transport], runner: Runner, shutdown: ShutdownSignal
+        self,
+        transports: Sequence[Transport],
+        runner: Runner,
+        shutdown: ShutdownSignal,
+        *,
+        on_idle: Callable[[], None] = lambda: None,
     ) -> None:
+        """`on_idle` is called each time the last invocation in progress was answered."""
         self._transports = tuple(transports)
+        self._on_idle = on_idle
         self._runner = runner
         self._shutdown = shutdown
         self._changed = threading.Condition()
@@ -180,7 +187,10 @@ class Workers:
             if admitted:
                 with self._changed:
                     self._busy -= 1
+                    idle = self._busy == 0
                     self._changed.notify_all()
+                if idle:
+                    self._on_idle()
 
 
 def _refuse(transport: Transport, invocation: Invocation) -> None:
