@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
 from functools import partial
 from pathlib import Path
 
@@ -106,3 +108,38 @@ def test_one_environment_queues_what_its_slots_cannot_take(serve: Serve, tmp_pat
     for thread, results in [*busy, third]:
         thread.join(60)
         assert results[0].function_error is None
+
+
+def test_the_managed_instances_page_s_example_works_as_written(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Four curls at once against `--serve --per-environment 4`: four TMPDIRs, all different."""
+    page = (Path(__file__).parents[2] / "docs" / "managed-instances.md").read_text()
+    [block] = re.findall(r"```sh\n(.*?)```", page, re.DOTALL)
+    first_line, client = block.split("\n", 1)
+    assert first_line.split("#")[0].split() == [
+        "run-command-on-aws-lambda", "--serve", "--per-environment", "4",
+    ]  # fmt: skip
+    served = serve("--per-environment", "4")
+    completed = subprocess.run(
+        [
+            "bash",
+            "-euo",
+            "pipefail",
+            "-c",
+            client.replace("http://127.0.0.1:9000", served.endpoint),
+        ],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=True,
+    )
+    text, answers, decoder = completed.stdout.decode(), [], json.JSONDecoder()
+    while text:  # four bodies one after the other, as curl printed them
+        answer, end = decoder.raw_decode(text)
+        answers.append(answer)
+        text = text[end:]
+    directories = {str(answer["output"]).strip() for answer in answers}
+    assert len(answers) == 4
+    assert len(directories) == 4
+    assert all(directory.startswith("/tmp/run-command-") for directory in directories)
