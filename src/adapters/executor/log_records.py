@@ -48,6 +48,9 @@ class LineRecords:
         partial += data
         start = 0
         while (end := partial.find(b"\n", start)) >= 0:
+            while end - start > LINE_LIMIT:  # a long line whose end came in the same read
+                self._record(partial[start : start + LINE_LIMIT])
+                start += LINE_LIMIT
             self._record(partial[start:end])
             start = end + 1
         while len(partial) - start >= LINE_LIMIT:

@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from run_command_on_aws_lambda.adapters.executor.log_records import LINE_LIMIT
+from run_command_on_aws_lambda.adapters.executor.log_records import LINE_LIMIT, LineRecords
 from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan
@@ -96,3 +96,16 @@ def test_a_partial_line_is_written_while_the_command_still_runs(tmp_path: Path) 
     lines, results = run_at_once(tmp_path, {"r": script}, "text")
     assert lines == [b"r waiting", b"r  done"]
     assert results[0].returncode == 0
+
+
+def test_a_long_line_read_whole_is_split_too(tmp_path: Path) -> None:
+    """A long line and its newline arriving in one read still make records of the limit."""
+    sink = tmp_path / "sink"
+    with sink.open("wb") as out:
+        records = LineRecords(out.fileno(), "r", json_format=False, clock=time.monotonic)
+        records.feed(b"y" * (LINE_LIMIT + 10) + b"\nshort\n")
+    assert sink.read_bytes().splitlines() == [
+        b"r " + b"y" * LINE_LIMIT,
+        b"r " + b"y" * 10,
+        b"r short",
+    ]
