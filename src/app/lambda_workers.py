@@ -17,7 +17,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
+from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.malloc_arenas import steady_malloc
 from ..adapters.runtime_api.client import (
     ApiConnectionError,
@@ -101,20 +101,21 @@ class Workers:
 
     def run(self) -> int:
         """Serve; the exit status: 128+N after signal N, else non-zero (a fault, none left)."""
-        for number, transport in enumerate(self._transports, 1):
-            threading.Thread(
-                target=self._work, args=(transport,), name=f"worker-{number}", daemon=True
-            ).start()
-        with contextlib.suppress(ShutdownRequested):
+        # Busy for good: a signal only sets `requested` and wakes the wait, never raises.
+        with self._shutdown.busy():
+            for number, transport in enumerate(self._transports, 1):
+                threading.Thread(
+                    target=self._work, args=(transport,), name=f"worker-{number}", daemon=True
+                ).start()
             self._wait()
-        if self._shutdown.requested is None:
-            # A fault, or no worker left: stop what still runs before the runtime exits.
-            self._shutdown.request(signal.SIGTERM)
+            failed = self._shutdown.requested is None
+            if failed:  # a fault, or no worker left: stop what still runs before exiting
+                self._shutdown.request(signal.SIGTERM)
             self._drain()
+        if failed:
             return EXIT_RUNTIME_FAILURE
-        self._drain()
         log.info("Shut down by signal %d.", self._shutdown.requested)
-        return 128 + self._shutdown.requested
+        return 128 + (self._shutdown.requested or signal.SIGTERM)
 
     def _wait(self) -> None:
         watched = [self._shutdown.fileno(), self._ended_read]
@@ -132,15 +133,10 @@ class Workers:
 
     def _drain(self) -> None:
         """Wait until every invocation in progress is answered; no new one is begun."""
-        while True:
-            try:
-                with self._changed:
-                    self._closing = True
-                    while self._busy:
-                        self._changed.wait()
-                return
-            except ShutdownRequested:  # a second signal: keep waiting for the answers
-                continue
+        with self._changed:
+            self._closing = True
+            while self._busy:
+                self._changed.wait()
 
     def _work(self, transport: Transport) -> None:
         try:
