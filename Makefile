@@ -33,6 +33,7 @@ $(BENCH_STAMP): pyproject.toml setup.py $(shell find src -name '*.py')
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m bench.peers $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python -m bench.managed $(MANAGED_BENCH_ARGS)
 
 example: $(RUN_STAMP)
 	echo '{"program": "id"}' | $(BIN)/run-command-on-aws-lambda

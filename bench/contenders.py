@@ -116,6 +116,11 @@ class Running:
         self.server.close()
 
 
+def tree_rss_kib(root: int) -> int:
+    """The resident memory of `root` and all its descendants."""
+    return sum(_status_kib(pid, "VmRSS") for pid in _tree(root))
+
+
 def _tree(root: int) -> list[int]:
     """`root` and its descendants (a bootloader's child counts as part of the runtime)."""
     parents: dict[int, int] = {}

@@ -16,15 +16,26 @@ def build_runner(
     *,
     shutdown: ShutdownSignal | None = None,
     reap_orphans: bool = False,
+    concurrent: bool = False,
+    private_tmp: bool = False,
+    output_records: str | None = None,
 ) -> Runner:
-    """A runner whose executor honours every setting (PATH, allow-list, idempotency guard)."""
+    """A runner whose executor honours every setting (PATH, allow-list, idempotency guard).
+
+    With `concurrent`, for several threads at once; with `private_tmp`, a `TMPDIR` per
+    command; with `output_records` ("json" or "text"), each output line a log record.
+    """
     executor = ProcessExecutor(
         search_path=settings.search_path,
         shutdown=shutdown,
         reap_orphans=reap_orphans,
         allowed_programs=settings.allowed_programs,
+        concurrent=concurrent,
+        output_records=output_records,
     )
-    runner = CommandRunner(executor=executor, settings=settings, environ=environ)
+    runner = CommandRunner(
+        executor=executor, settings=settings, environ=environ, private_tmp=private_tmp
+    )
     if settings.idempotency is None:
         return runner
     # Only now: the guard's modules (and the DynamoDB client) cost nothing when it is off.

@@ -71,7 +71,7 @@ def handler(event: object, context: LambdaContext) -> dict[str, Any]:
         # AWS's client gives a tenant's invocation a `tenant_id` (older ones have none).
         tenant_id=getattr(context, "tenant_id", None) or None,
     )
-    verdict = build_runner(settings, environ).handle_event(event, invocation)
+    verdict = build_runner(settings, environ, private_tmp=True).handle_event(event, invocation)
     tenant_id = invocation.tenant_id
     if isinstance(verdict, Failure):
         document = error_document(verdict, invocation.request_id, tenant_id)

@@ -21,6 +21,7 @@ from ..adapters.wire import encode_error
 from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
+from .lambda_workers import max_concurrency, output_records, serve_concurrently
 from .service import serve
 from .settings import Settings
 from .snapstart import prepare_snapshot, restore, snap_start
@@ -46,6 +47,7 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         return EXIT_RUNTIME_FAILURE
     try:
         settings = Settings.from_environment(environ, default_command)
+        workers = max_concurrency(environ)
     except ConfigurationError as error:
         log.error("Invalid configuration: %s", error)
         _report_init_error(client, error)
@@ -55,13 +57,28 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         shutdown.install()
         NoOpExtension(ExtensionsApiClient(open_pool(environ[RUNTIME_API_VARIABLE]))).start()
         runner = build_runner(
-            settings, environ, shutdown=shutdown, reap_orphans=become_child_subreaper()
+            settings,
+            environ,
+            shutdown=shutdown,
+            reap_orphans=become_child_subreaper(),
+            concurrent=workers > 1,
+            private_tmp=True,
+            output_records=output_records(environ) if workers > 1 else None,
         )
         transport = RuntimeApiTransport(client, stream_limit=settings.stream_limit)
         if snap_start(environ):
             prepare_snapshot()
             if not restore(client):
                 return EXIT_RUNTIME_FAILURE
+        if workers > 1:  # Managed Instances
+            return serve_concurrently(
+                transport,
+                workers=workers,
+                address=environ[RUNTIME_API_VARIABLE],
+                stream_limit=settings.stream_limit,
+                runner=runner,
+                shutdown=shutdown,
+            )
         serve(transport, runner, shutdown)
     except ShutdownRequested:
         pass

@@ -59,6 +59,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(document, ensure_ascii=False)
 
 
+class TaggedTextFormatter(logging.Formatter):
+    """The text format with commands running at once: a line prefixed with its request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "requestId", None)
+        message = super().format(record)
+        return message if request_id is None else f"{request_id} {message}"
+
+
+def tag_request_ids(logger: logging.Logger) -> None:
+    """In the text format, prefix each line of an invocation with its request id (the JSON
+    format has it already): several invocations' lines then never read as one's."""
+    for handler in logger.handlers:
+        if not isinstance(handler.formatter, JsonFormatter):
+            handler.setFormatter(TaggedTextFormatter("%(message)s"))
+            handler.addFilter(RequestIdFilter())
+
+
 def configure_logging(environ: Mapping[str, str], stream: TextIO | None = None) -> logging.Logger:
     """Send the runtime's lines to `stream` (stderr by default), honouring Lambda's settings."""
     logger = logging.getLogger(LOGGER_NAME)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.home import is_writable_directory
+from ..adapters.scratch import private_tmp
 from ..adapters.wire import decode_event
 from ..domain.command import CommandSpec
 from ..domain.deadline import StopPlan
@@ -37,6 +38,7 @@ log = logging.getLogger("run_command_on_aws_lambda")
 
 StreamOpener = Callable[[], ResponseStream | None]
 FAULT_DETAIL_LIMIT = 1000
+TMPDIR_VARIABLE = "TMPDIR"
 
 
 class CommandRunner:
@@ -52,10 +54,15 @@ class CommandRunner:
         clock: Callable[[], float] = time.monotonic,
         usable_home: Callable[[str], bool] = is_writable_directory,
         secret_store: SecretStore | None = None,
+        private_tmp: bool = False,
     ) -> None:
-        """`secret_store` resolves references (`None`: AWS's, loaded when first needed)."""
+        """`secret_store` resolves references (`None`: AWS's, loaded when first needed).
+
+        With `private_tmp` (on Lambda), each command gets a `TMPDIR` of its own.
+        """
         self._executor = executor
         self._secret_store = secret_store
+        self._private_tmp = private_tmp
         self._usable_home = usable_home
         self._settings = settings
         self._environ = dict(environ)
@@ -154,14 +161,18 @@ class CommandRunner:
         mask = secret_values(spec.environment) if self._settings.mask_secrets else ()
         mask += revealed  # what references resolved to: secrets, whatever the setting says
         shown = mask_text(shown, revealed)  # the event may spell out what a reference holds
-        result = self._executor.execute(
-            spec,
-            environment=environment,
-            stop=stop,
-            mask=mask,
-            stream=stream,
-            starting=lambda: log.info("Running %s.", shown),  # not for one refused before
-        )
+        own_tmp = self._private_tmp and TMPDIR_VARIABLE not in spec.environment
+        with private_tmp() if own_tmp else contextlib.nullcontext(None) as tmp:
+            if tmp is not None:
+                environment[TMPDIR_VARIABLE] = tmp
+            result = self._executor.execute(
+                spec,
+                environment=environment,
+                stop=stop,
+                mask=mask,
+                stream=stream,
+                starting=lambda: log.info("Running %s.", shown),  # not for one refused before
+            )
         verdict = judge(result)
         _log_verdict(verdict)
         return verdict
@@ -217,10 +228,16 @@ def serve(
         if invocation is None:
             break
         busy = shutdown.busy() if shutdown is not None else contextlib.nullcontext()
-        with busy, request_context(invocation.request_id, invocation.tenant_id):
-            verdict = _handle_safely(runner, invocation, transport)
-            verdict = _report_safely(transport, invocation, verdict)
+        with busy:
+            verdict = answer(transport, runner, invocation)
     return verdict
+
+
+def answer(transport: Transport, runner: Runner, invocation: Invocation) -> Verdict:
+    """Handle one invocation and report its verdict (see `serve`); the verdict reported."""
+    with request_context(invocation.request_id, invocation.tenant_id):
+        verdict = _handle_safely(runner, invocation, transport)
+        return _report_safely(transport, invocation, verdict)
 
 
 def _handle_safely(runner: Runner, invocation: Invocation, transport: Transport) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -77,3 +78,13 @@ def test_the_handler_is_a_public_name_of_the_package() -> None:
     """`run_command_on_aws_lambda.handler` is what a zip function's Handler setting names."""
     assert "handler" in run_command_on_aws_lambda.__all__
     assert run_command_on_aws_lambda.handler is handler
+
+
+def test_each_command_gets_a_private_tmpdir_removed_afterwards() -> None:
+    """As on a custom runtime: TMPDIR is a fresh 0700 directory under /tmp, gone afterwards."""
+    script = 'touch "$TMPDIR/file"; stat -c "%a %n" "$TMPDIR"'
+    body = handler({"program": "sh", "arguments": ["-c", script]}, Context())
+    mode, directory = str(body["output"]).split()
+    assert mode == "700"
+    assert directory.startswith("/tmp/run-command-")
+    assert not os.path.exists(directory)

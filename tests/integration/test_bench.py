@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from bench.contenders import Contender, Running, all_contenders
+from bench.managed import Started, peers
 from bench.report import Figures, render
 from bench.runtime_api_server import BenchError, RuntimeApiServer
 
@@ -86,3 +87,16 @@ def test_the_table_has_a_column_per_contender_and_ratios_to_floor_and_peer() -> 
     warm = next(line for line in table.splitlines() if "per invocation, median" in line)
     assert warm.endswith("| 1.00 | 2.00 (2.00x floor) | 4.00 (4.00x floor, 2.00x peer) |")
     assert "ours: warm per invocation <= peer: 2.00x - MISSED by 100%" in table
+
+
+def test_the_managed_instances_bench_runs_every_slot_of_our_runtime_at_once() -> None:
+    """At 4 slots, all four workers park on `next`, and 8 queued sleeps are all answered."""
+    ours = next(peer for peer in peers() if peer.key == "ours")
+    started = Started(ours, 4)
+    try:
+        assert started.idle_rss_kib() > 1024
+        per_second, errors = started.throughput(8)
+    finally:
+        started.stop()
+    assert errors == 0
+    assert per_second > 0

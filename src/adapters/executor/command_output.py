@@ -13,7 +13,11 @@ from collections.abc import Callable
 
 from ...domain.masking import Masker
 from .forwarding_thread import Loop
+from .log_records import LineRecords
 from .output_stream import OutputStream, Tail, enlarge_pipe
+
+RecordsFactory = Callable[[int], LineRecords]
+"""Makes the log records of one stream, given the fd it goes to (`log_records`)."""
 
 
 class Forwarder:
@@ -26,6 +30,7 @@ class Forwarder:
         self._clock = clock
         self._loop: Loop | None = None
         self._shut: weakref.finalize[[], Forwarder] | None = None
+        self._starting = threading.Lock()  # commands may start from several threads at once
 
     def forwarding(
         self,
@@ -33,17 +38,20 @@ class Forwarder:
         *,
         mask: tuple[bytes, ...],
         tee: Callable[[bytes | memoryview], None] | None = None,
+        records: RecordsFactory | None = None,
     ) -> Forwarding:
         """Pipes for a child's streams, to start it with, forwarded to `sinks` from now on
-        (and to `tee`, if any: see `OutputStream`)."""
-        if self._loop is not None and self._loop.pid != os.getpid():
-            self._abandon()  # a forked child: the thread is the parent's, and so is the epoll
-        if self._loop is None or not self._loop.alive:  # first use, or the thread failed
-            self.close()
-            self._loop = Loop(self._clock)
-            self._shut = weakref.finalize(self, self._loop.shut)
-            self._shut.atexit = False  # a daemon thread: nothing to end at the exit
-        return Forwarding(self._loop, sinks, mask=mask, clock=self._clock, tee=tee)
+        (and to `tee`, if any: see `OutputStream`; as log records made by `records`, if any)."""
+        with self._starting:
+            if self._loop is not None and self._loop.pid != os.getpid():
+                self._abandon()  # a forked child: the thread is the parent's, and the epoll
+            if self._loop is None or not self._loop.alive:  # first use, or the thread failed
+                self.close()
+                self._loop = Loop(self._clock)
+                self._shut = weakref.finalize(self, self._loop.shut)
+                self._shut.atexit = False  # a daemon thread: nothing to end at the exit
+            loop = self._loop
+        return Forwarding(loop, sinks, mask=mask, clock=self._clock, tee=tee, records=records)
 
     def close(self) -> None:
         """End the thread (if any) and release what it used; a later command starts another."""
@@ -74,6 +82,7 @@ class Forwarding:
         mask: tuple[bytes, ...],
         clock: Callable[[], float],
         tee: Callable[[bytes | memoryview], None] | None = None,
+        records: RecordsFactory | None = None,
     ) -> None:
         self.tail = Tail()
         self.streams: list[OutputStream] = []
@@ -87,7 +96,7 @@ class Forwarding:
         self._error: BaseException | None = None
         try:
             for sink in sinks:
-                self._add_pipe(sink, Masker(mask), tee)
+                self._add_pipe(sink, Masker(mask), tee, None if records is None else records(sink))
             loop.add(self)
         except BaseException:
             self.release_child_ends()
@@ -95,10 +104,16 @@ class Forwarding:
             raise
 
     def _add_pipe(
-        self, sink: int, masker: Masker, tee: Callable[[bytes | memoryview], None] | None
+        self,
+        sink: int,
+        masker: Masker,
+        tee: Callable[[bytes | memoryview], None] | None,
+        records: LineRecords | None,
     ) -> None:
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
-        self.streams.append(OutputStream(read_end, sink, tail=self.tail, masker=masker, tee=tee))
+        self.streams.append(
+            OutputStream(read_end, sink, tail=self.tail, masker=masker, tee=tee, records=records)
+        )
         self.child_ends.append(write_end)
         enlarge_pipe(read_end)
 

@@ -45,6 +45,7 @@ class Loop:
         self._owners: dict[int, Job] = {}  # source fd -> its job
         self._streams: dict[int, OutputStream] = {}
         self._stopping: list[Job] = []
+        self._framing = False  # whether output is framed as log records (partial lines wait)
         self.pid = os.getpid()  # the thread exists in this process only
         self._lock = threading.Lock()  # for `alive`, `_closed` and the registrations of jobs
         self.alive = True
@@ -62,6 +63,7 @@ class Loop:
                     self._owners[stream.source] = job
                     self._streams[stream.source] = stream
                     self._epoll.register(stream.source, select.EPOLLIN)
+                    self._framing = self._framing or stream.framed
             except BaseException:
                 for stream in job.streams:
                     self._owners.pop(stream.source, None)
@@ -120,7 +122,8 @@ class Loop:
         while self.alive:
             # Wait only when no stream is busy and no job is stopping; the order epoll reports
             # the pipes ready in is the order their bytes arrived in.
-            for fd, _ in epoll.poll(0 if busy or stopping else -1):
+            wait = 0 if busy or stopping else self._until_flush() if self._framing else -1
+            for fd, _ in epoll.poll(wait):
                 stream = streams.get(fd)
                 if stream is not None:
                     if stream not in busy:
@@ -130,6 +133,8 @@ class Loop:
                         os.read(wake, 4096)
             if stopping:
                 self._end_stopped(busy)
+            if self._framing:
+                self._flush_due(busy)
             for stream in tuple(busy):
                 try:
                     moved = stream.move(BURST)
@@ -143,6 +148,21 @@ class Loop:
                     job = self._owners.pop(stream.source)
                     if all(other.source not in streams for other in job.streams):
                         self._end(job, None)
+
+    def _until_flush(self) -> float:
+        """Seconds until a partial line is due (-1: wait for bytes alone)."""
+        due = [at for stream in self._streams.values() if (at := stream.flush_at) is not None]
+        return -1 if not due else max(0.0, min(due) - self._clock())
+
+    def _flush_due(self, busy: list[OutputStream]) -> None:
+        now = self._clock()
+        for stream in tuple(self._streams.values()):
+            at = stream.flush_at
+            if at is not None and at <= now:
+                try:
+                    stream.flush_partial()
+                except Exception as error:  # a fault of that command's output
+                    self._end(self._owners[stream.source], error, busy)
 
     def _end_stopped(self, busy: list[OutputStream]) -> None:
         """End the stopping jobs whose pipes are empty (or time is up)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from ...domain.masking import Masker
 from ...domain.result import OUTPUT_TAIL_BYTES
+from .log_records import LineRecords
 
 # One read moves up to this much; the pipes are enlarged to match, so that a child that
 # floods its output while the runtime is busy elsewhere is not blocked after 64 KiB.
@@ -92,8 +93,10 @@ class OutputStream:
         tail: Tail,
         masker: Masker,
         tee: Callable[[bytes | memoryview], None] | None = None,
+        records: LineRecords | None = None,
     ) -> None:
         self.source = source
+        self._records = records  # each line a log record, instead of the bytes as they are
         self._sink = sink
         self._tail = tail
         # What is forwarded is kept: in the tail, and given to the tee too when there is one
@@ -104,7 +107,9 @@ class OutputStream:
         self._buffers = (bytearray(FIRST_CHUNK), bytearray(FIRST_CHUNK))
         self._views = tuple(memoryview(buffer) for buffer in self._buffers)
         self._turn = 0
-        self._splicing = not self._masking and tee is None and _takes_splice(sink)
+        self._splicing = (
+            not self._masking and tee is None and records is None and _takes_splice(sink)
+        )
         self._broken = False
         self._pending = array.array("i", [0])
         os.set_blocking(source, False)
@@ -130,6 +135,10 @@ class OutputStream:
             if self._masking:
                 self._emit(self._masker.feed(data))
                 continue
+            if self._records is not None:
+                self._records.feed(data)
+                keep(data)
+                continue
             try:
                 written = 0 if self._broken else os.write(self._sink, data)
             except OSError:
@@ -148,6 +157,22 @@ class OutputStream:
     def close(self) -> None:
         """Forward what the masker still holds back (the stream ends here for the runtime)."""
         self._emit(self._masker.flush())
+        if self._records is not None:
+            self._records.flush()
+
+    @property
+    def framed(self) -> bool:
+        return self._records is not None
+
+    @property
+    def flush_at(self) -> float | None:
+        """When a partial line held as a record is due to be written (`log_records`)."""
+        return None if self._records is None else self._records.flush_at
+
+    def flush_partial(self) -> None:
+        """Write the partial line held, whose time is up."""
+        if self._records is not None:
+            self._records.flush()
 
     def _emit(self, data: bytes | memoryview) -> None:
         if data:
@@ -172,6 +197,9 @@ class OutputStream:
             self._broken = error.errno != errno.EINVAL
 
     def _write(self, data: bytes | memoryview) -> None:
+        if self._records is not None:
+            self._records.feed(data)
+            return
         while data and not self._broken:
             try:
                 data = data[os.write(self._sink, data) :]

@@ -8,6 +8,7 @@ stopped the same way once it ends.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import subprocess
@@ -17,10 +18,12 @@ from collections.abc import Callable, Mapping
 from ...domain.allowlist import AllowList
 from ...domain.command import CommandSpec
 from ...domain.deadline import StopPlan
+from ...domain.environment import REQUEST_ID_VARIABLE
 from ...domain.errors import InvalidEvent
 from ...domain.protocols import ResponseStream
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder
+from .process_group import RunningCommands
 from .program_lookup import Unrunnable, allowed_program, resolve_program
 from .shutdown_signal import ShutdownSignal
 from .supervisor import Supervisor
@@ -36,7 +39,10 @@ class ProcessExecutor:
     `search_path` is the PATH programs are looked up on (the runtime's own). With
     `reap_orphans`, the caller is a child subreaper that owns all its children: processes
     the command orphaned are reaped and stopped too (the runtime's CLI sets this). With
-    `allowed_programs`, only the files it names are started, by their real path.
+    `allowed_programs`, only the files it names are started, by their real path. With
+    `concurrent`, commands may be executed from several threads at once. With
+    `output_records` ("json" or "text"), each line of a command's output is written as a log
+    record of its invocation, named by the `RUN_COMMAND_REQUEST_ID` of its environment.
     """
 
     def __init__(
@@ -49,10 +55,13 @@ class ProcessExecutor:
         reap_orphans: bool = False,
         allowed_programs: AllowList | None = None,
         clock: Callable[[], float] = time.monotonic,
+        concurrent: bool = False,
+        output_records: str | None = None,
     ) -> None:
         self._search_path = search_path
         self._allowed = allowed_programs
         self._clock = clock
+        self._running = RunningCommands() if concurrent else None
         self._supervisor = Supervisor(
             stdout=stdout,
             stderr=stderr,
@@ -60,6 +69,8 @@ class ProcessExecutor:
             shutdown=shutdown,
             reap_orphans=reap_orphans,
             clock=clock,
+            running=self._running,
+            records=output_records,
         )
 
     def execute(
@@ -78,18 +89,24 @@ class ProcessExecutor:
             return executable
         if starting is not None:  # before the child: its output, or its end, may come at once
             starting()
-        output = self._supervisor.forwarding(mask, None if stream is None else stream.write)
+        output = self._supervisor.forwarding(
+            mask,
+            None if stream is None else stream.write,
+            request_id=environment.get(REQUEST_ID_VARIABLE),
+        )
         try:
-            process = subprocess.Popen(
-                spec.argv,
-                executable=executable,
-                env=dict(environment),
-                cwd=spec.directory,
-                stdin=subprocess.DEVNULL if spec.input is None else subprocess.PIPE,
-                stdout=output.child_ends[0],
-                stderr=output.child_ends[1],
-                start_new_session=True,
-            )
+            with self._starting() as leaders:
+                process = subprocess.Popen(
+                    spec.argv,
+                    executable=executable,
+                    env=dict(environment),
+                    cwd=spec.directory,
+                    stdin=subprocess.DEVNULL if spec.input is None else subprocess.PIPE,
+                    stdout=output.child_ends[0],
+                    stderr=output.child_ends[1],
+                    start_new_session=True,
+                )
+                leaders.add(process.pid)
         except OSError as error:
             output.close()
             if error.errno == errno.E2BIG:
@@ -102,6 +119,12 @@ class ProcessExecutor:
         if stream is not None:
             stream.begin()  # never raises: a stream that cannot begin is the transport's
         return self._supervisor.supervise(process, spec, stop, started, output=output)
+
+    def _starting(self) -> contextlib.AbstractContextManager[set[int]]:
+        """Where a command is started: its leader's pid goes into the set."""
+        if self._running is None:
+            return contextlib.nullcontext(set())
+        return self._running.starting()
 
     def _program_file(self, spec: CommandSpec) -> str | ExecutionResult:
         """The file to run, or the result of a command that cannot start.

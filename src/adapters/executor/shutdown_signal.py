@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -26,12 +27,14 @@ class ShutdownSignal:
 
     While `busy()` (a command runs, its outcome is posted) a signal only sets `requested`, so
     the work is finished and reported. While idle, the signal raises `ShutdownRequested`.
+    With concurrent workers, each one's `busy()` counts: the runtime is idle when none is.
     """
 
     def __init__(self) -> None:
         self._read, self._write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.requested: int | None = None
-        self._busy = False
+        self._busy = 0
+        self._counting = threading.Lock()  # never taken by the handler: no deadlock
 
     def fileno(self) -> int:
         return self._read
@@ -53,11 +56,13 @@ class ShutdownSignal:
 
     @contextlib.contextmanager
     def busy(self) -> Iterator[None]:
-        self._busy = True
+        with self._counting:
+            self._busy += 1
         try:
             yield
         finally:
-            self._busy = False
+            with self._counting:
+                self._busy -= 1
 
     def _handle(self, signal_number: int, frame: FrameType | None) -> None:
         self.request(signal_number)

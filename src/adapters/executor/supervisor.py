@@ -22,8 +22,9 @@ from ...domain.deadline import StopPlan
 from ...domain.result import Ending, ExecutionResult
 from .command_output import Forwarder, Forwarding
 from .input_feeder import InputFeeder
+from .log_records import records_of
 from .port_probe import PortProbe
-from .process_group import ProcessGroup
+from .process_group import ProcessGroup, RunningCommands
 from .shutdown_signal import ShutdownSignal
 
 SHUTDOWN_GRACE = 0.2  # Lambda allows 300-500 ms between SIGTERM and SIGKILL at shutdown
@@ -47,6 +48,8 @@ class Supervisor:
     shutdown: ShutdownSignal | None
     reap_orphans: bool
     clock: Callable[[], float]
+    running: RunningCommands | None = None
+    records: str | None = None  # "json" or "text": each output line a log record (log_records)
 
     def supervise(
         self,
@@ -62,20 +65,29 @@ class Supervisor:
         `output` is what `command_output` gave for its stdout and stderr; it is closed here.
         """
         try:
-            run = _Run(self, process, spec, stop, started, output=output)
-        except BaseException:
-            output.close()
-            raise
-        return run.supervise()
+            try:
+                run = _Run(self, process, spec, stop, started, output=output)
+            except BaseException:
+                output.close()
+                raise
+            return run.supervise()
+        finally:
+            if self.running is not None:
+                self.running.ended(process.pid)
 
     def forwarding(
         self,
         mask: tuple[bytes, ...],
         tee: Callable[[bytes | memoryview], None] | None = None,
+        request_id: str | None = None,
     ) -> Forwarding:
         """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`,
-        `tee` as in `OutputStream`."""
-        return self.forwarder.forwarding([self.stdout, self.stderr], mask=mask, tee=tee)
+        `tee` as in `OutputStream`; each line a record of `request_id` if `records` is set."""
+        records = None
+        if self.records is not None and request_id is not None:
+            records = records_of(request_id, json_format=self.records == "json", clock=self.clock)
+        sinks = [self.stdout, self.stderr]
+        return self.forwarder.forwarding(sinks, mask=mask, tee=tee, records=records)
 
 
 class _Run:
@@ -96,7 +108,9 @@ class _Run:
         self.plan = stop
         self.started = started
         self.clock = supervisor.clock
-        self.group = ProcessGroup(process.pid, reap_orphans=supervisor.reap_orphans)
+        self.group = ProcessGroup(
+            process.pid, reap_orphans=supervisor.reap_orphans, running=supervisor.running
+        )
         self.output = output
         self.probe = PortProbe(spec.ports)
         self.feeder: InputFeeder | None = None

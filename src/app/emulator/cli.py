@@ -29,7 +29,7 @@ TIMEOUT_VARIABLE = "AWS_LAMBDA_FUNCTION_TIMEOUT"
 MAX_TIMEOUT = 900.0
 _ADDRESS = re.compile(r"(?:(?P<host>\[[0-9a-fA-F:.]+\]|[^\s:\[\]]*):)?(?P<port>\d{1,5})")
 _OPTIONS_WITH_VALUES = {
-    *("--event", "--result", "--function-timeout", "--concurrency"),
+    *("--event", "--result", "--function-timeout", "--concurrency", "--per-environment"),
     *("--invoke", "--endpoint-url", "--region", "--profile"),
     *("--map", "--results", "--idempotency-key", "--tenant-id"),
 }
@@ -70,6 +70,13 @@ def add_emulator_options(parser: argparse.ArgumentParser) -> None:
         "invocations wait for the one sandbox. With --map: invoke up to N items at once "
         "(default 10)",
     )
+    group.add_argument(
+        "--per-environment",
+        metavar="M",
+        type=_positive_count,
+        help="with --serve: emulate Lambda Managed Instances: each sandbox's runtime gets "
+        "AWS_LAMBDA_MAX_CONCURRENCY=M and JSON logs, and serves up to M invocations at once",
+    )
 
 
 def _positive_count(text: str) -> int:
@@ -89,6 +96,8 @@ def parse_with_emulator_options(
     arguments = parser.parse_args(_expand_serve_option(argv))
     if arguments.serve is None and (arguments.allow_remote or arguments.function_timeout):
         parser.error("--allow-remote and --function-timeout are options of --serve")
+    if arguments.serve is None and arguments.per_environment is not None:
+        parser.error("--per-environment is an option of --serve")
     return arguments
 
 
@@ -124,7 +133,13 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
     except EmulatorOptionError as error:
         log.error("%s", error)
         return EXIT_RUNTIME_FAILURE
-    emulator = build_emulator(arguments.command, environ, timeout, arguments.concurrency)
+    emulator = build_emulator(
+        arguments.command,
+        environ,
+        timeout,
+        arguments.concurrency,
+        per_environment=arguments.per_environment,
+    )
     # The HTTP machinery is imported only here: the runtime on Lambda never needs it.
     from ...adapters.emulator.invoke_api import InvokeApiServer  # noqa: PLC0415
 
@@ -142,7 +157,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         "or .../2021-11-15/functions/function/response-streaming-invocations",
         server.url_address,
         timeout,
-        "" if arguments.concurrency is None else f", up to {arguments.concurrency} sandboxes",
+        _scale(arguments.concurrency, arguments.per_environment),
     )
     _wait_for_stop_signal(stop)
     log.info("Stopping.")
@@ -156,11 +171,13 @@ def build_emulator(
     environ: Mapping[str, str],
     timeout: float,
     concurrency: int | None = None,
+    *,
+    per_environment: int | None = None,
 ) -> Emulator | ScaledEmulator:
     """The composition root of `--serve`: an emulator that starts this program as its runtime.
 
     With `concurrency`, up to that many sandboxes run at once; without, one, and invocations
-    queue for it.
+    queue for it. With `per_environment`, each sandbox serves up to that many at once.
     """
     from ...adapters.emulator.orphans import Orphans  # noqa: PLC0415 - see serve_emulator
     from ...adapters.executor.process_group import become_child_subreaper  # noqa: PLC0415
@@ -175,12 +192,25 @@ def build_emulator(
         timeout=timeout,
         # What a dead runtime left running is adopted, to be stopped with its sandbox.
         orphans=Orphans() if become_child_subreaper() else None,
+        per_environment=per_environment,
     )
-    if concurrency is not None:
+    if concurrency is not None or per_environment is not None:
         return ScaledEmulator(
-            config, concurrency=concurrency, output=sys.stdout.buffer, region=region
+            config,
+            concurrency=concurrency or 1,
+            output=sys.stdout.buffer,
+            region=region,
+            throttle=concurrency is not None,  # one environment alone queues, as without
         )
     return Emulator(config, output=sys.stdout.buffer, region=region)
+
+
+def _scale(concurrency: int | None, per_environment: int | None) -> str:
+    """How many invocations at once, for the announcement."""
+    sandboxes = "" if concurrency is None else f", up to {concurrency} sandboxes"
+    if per_environment is None:
+        return sandboxes
+    return f"{sandboxes or ', one sandbox'} of {per_environment} invocations at once"
 
 
 def parse_address(text: str, *, allow_remote: bool) -> tuple[str, int]:

@@ -77,16 +77,24 @@ class Emulator:
         region: str = "us-east-1",
         whole_lines: bool = False,
     ) -> None:
+        """With `config.per_environment`, that many invocations run at once in the sandbox."""
         self._config = config
+        self._slots = config.per_environment or 1
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
         self._log = SandboxLog(output, whole_lines=whole_lines)
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
+        self._quiet = threading.Condition(self._state)  # notified when an invocation ends
+        self._running = 0  # invocations in the sandbox now (up to per_environment)
         self._closing = False
-        self._worker = threading.Thread(target=self._work, name="emulator", daemon=True)
-        self._worker.start()
+        self._workers = [
+            threading.Thread(target=self._work, name="emulator", daemon=True)
+            for _ in range(self._slots)
+        ]
+        for worker in self._workers:
+            worker.start()
 
     def invoke(
         self,
@@ -110,11 +118,14 @@ class Emulator:
         """Stop taking invocations, stop the runtime (SIGTERM, then SIGKILL), end the worker."""
         with self._state:
             self._closing = True
+            self._quiet.notify_all()
             sandbox = self._sandbox
-        self._jobs.put(None)
+        for _ in self._workers:
+            self._jobs.put(None)
         if sandbox is not None:
             sandbox.destroy(SHUTDOWN_GRACE)
-        self._worker.join()
+        for worker in self._workers:
+            worker.join()
 
     def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> _Job:
         job = _Job(request, streaming=streaming)
@@ -141,20 +152,33 @@ class Emulator:
             return failure("Runtime.Unknown", f"The emulator failed: {error}")
 
     def _run(self, request: InvokeRequest, sink: Callable[[bytes], None] | None) -> InvokeResult:
-        request_id = request.request_id
         try:
             sandbox = self._current_sandbox(request.tenant_id)
         except OSError as error:
             return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
         if sandbox is None:
             return failure("Sandbox.Shutdown", "The emulator is shutting down.")
+        try:
+            return self._run_in(sandbox, request, sink)
+        finally:
+            with self._state:
+                self._running -= 1
+                self._quiet.notify_all()
+
+    def _run_in(
+        self, sandbox: Sandbox, request: InvokeRequest, sink: Callable[[bytes], None] | None
+    ) -> InvokeResult:
+        request_id = request.request_id
         self._log.begin()
         self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
         cold = sandbox.exchange.init_seconds is None
         outcome = sandbox.exchange.run(self._event(request_id, request), sink)
         sandbox.process.drain()
-        if not isinstance(outcome, Answered):
+        # Managed Instances: a timeout is the runtime's to handle, the others run on.
+        if not isinstance(outcome, Answered) and (
+            self._slots == 1 or not isinstance(outcome, TimedOut)
+        ):
             self._discard()
         body, lines = conclude(outcome, request_id)
         for line in lines:
@@ -169,7 +193,11 @@ class Emulator:
             return self._sandbox is None or self._sandbox.tenant_id == tenant_id
 
     def _current_sandbox(self, tenant_id: str | None) -> Sandbox | None:
+        """The sandbox for `tenant_id`, counted as running one more invocation until `_run`
+        ends; one that serves another tenant is replaced once its invocations have ended."""
         with self._state:
+            while self._running and self._serves_other(tenant_id) and not self._closing:
+                self._quiet.wait()
             if self._closing:
                 return None
             if self._sandbox is not None and self._sandbox.exited:
@@ -183,7 +211,11 @@ class Emulator:
                 self._sandbox = None
             if self._sandbox is None:
                 self._sandbox = Sandbox(self._config, self._log, tenant_id=tenant_id)
+            self._running += 1
             return self._sandbox
+
+    def _serves_other(self, tenant_id: str | None) -> bool:
+        return self._sandbox is not None and self._sandbox.tenant_id != tenant_id
 
     def _discard(self) -> None:
         with self._state:

@@ -12,6 +12,7 @@ from ...adapters.emulator.orphans import Orphans
 from ...adapters.emulator.runtime_api import RuntimeApiServer
 from ...adapters.emulator.runtime_process import RuntimeProcess
 from ...adapters.emulator.sandbox_log import SandboxLog
+from ...adapters.emulator.shared_exchange import SharedExchange
 
 SHUTDOWN_GRACE = 0.5
 """Seconds between SIGTERM and SIGKILL when the emulator stops: Lambda's 500 ms."""
@@ -23,13 +24,16 @@ EXIT_SETTLE_GRACE = 2.0
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SandboxConfig:
     """How to start the runtime, and the function's limits. With `orphans` (the emulator is
-    a child subreaper), what a runtime that died left running is stopped with its sandbox."""
+    a child subreaper), what a runtime that died left running is stopped with its sandbox.
+    With `per_environment` (Managed Instances), the runtime gets `AWS_LAMBDA_MAX_CONCURRENCY`
+    and JSON logs, and serves that many invocations at once."""
 
     runtime_argv: Sequence[str]
     environment: Mapping[str, str] = field(default_factory=dict)
     timeout: float
     init_timeout: float = DEFAULT_INIT_TIMEOUT
     orphans: Orphans | None = None
+    per_environment: int | None = None
 
 
 def runtime_argv(default_command: Sequence[str]) -> list[str]:
@@ -49,11 +53,16 @@ class Sandbox:
         self, config: SandboxConfig, log: SandboxLog, *, tenant_id: str | None = None
     ) -> None:
         self.tenant_id = tenant_id
-        self.exchange = Exchange(timeout=config.timeout, init_timeout=config.init_timeout)
+        shared = config.per_environment is not None and config.per_environment > 1
+        kind = SharedExchange if shared else Exchange
+        self.exchange = kind(timeout=config.timeout, init_timeout=config.init_timeout)
         self._server = RuntimeApiServer(self.exchange)
         self._server.start("runtime-api")
         environment = dict(config.environment)
         environment["AWS_LAMBDA_RUNTIME_API"] = self._server.url_address
+        if config.per_environment is not None:  # as on Managed Instances
+            environment["AWS_LAMBDA_MAX_CONCURRENCY"] = str(config.per_environment)
+            environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
         self._destroyed = False
         self._destroying = threading.Lock()
         try:

@@ -1,5 +1,8 @@
 """App: `--serve --concurrency N`, up to N sandboxes serving one invocation each, as Lambda scales.
 
+With `--per-environment M` (Managed Instances) each sandbox serves up to M at once: it has M
+slots, and N x M invocations run at most.
+
 A sandbox (an `Emulator`: one runtime process, one invocation at a time) is started when an
 invocation finds none idle, and kept for the next; the most recently used idle one is reused,
 so that warm sandboxes stay warm; one warm for the invocation's tenant comes first. An
@@ -30,15 +33,19 @@ class ScaledEmulator:
         concurrency: int,
         output: BinaryIO | None,
         region: str = "us-east-1",
+        throttle: bool = True,
     ) -> None:
+        """Without `throttle`, an invocation waits for a free slot instead of a 429."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        self._slots = config.per_environment or 1
+        self._throttle = throttle
         self._config = config
         self._concurrency = concurrency
         self._output = output
         self._region = region
         self._sandboxes: list[Emulator] = []
-        self._idle: list[Emulator] = []
+        self._idle: list[Emulator] = []  # one entry per free slot
         self._changed = threading.Condition()
         self._closing = False
         self._waiting: list[threading.Thread] = []
@@ -54,7 +61,12 @@ class ScaledEmulator:
             if self._closing:
                 return failure("Sandbox.Shutdown", "The emulator is shutting down.")
             sandbox = self._take(request.tenant_id)
+            while sandbox is None and not self._throttle and not self._closing:
+                self._changed.wait()
+                sandbox = self._take(request.tenant_id)
         if sandbox is None:
+            if self._closing:
+                return failure("Sandbox.Shutdown", "The emulator is shutting down.")
             raise ThrottledError
         try:
             return sandbox.invoke(request, on_output, on_admitted)
@@ -85,15 +97,20 @@ class ScaledEmulator:
 
     def _take(self, tenant_id: str | None) -> Emulator | None:
         """An idle sandbox (the last one used) warm for the tenant, a new one while fewer than N
-        exist, another idle one (which restarts for the tenant), or None."""
+        exist, another wholly idle one (which restarts for the tenant), or None."""
         for index in range(len(self._idle) - 1, -1, -1):
             if self._idle[index].serves(tenant_id):
                 return self._idle.pop(index)
         if len(self._sandboxes) >= self._concurrency:
-            return self._idle.pop() if self._idle else None
+            # Not one whose other slots still serve another tenant: it cannot restart yet.
+            for index in range(len(self._idle) - 1, -1, -1):
+                if self._idle.count(self._idle[index]) == self._slots:
+                    return self._idle.pop(index)
+            return None
         # The log writes whole lines only: sandboxes share the output, as Lambda's log group.
         sandbox = Emulator(self._config, output=self._output, region=self._region, whole_lines=True)
         self._sandboxes.append(sandbox)
+        self._idle[:0] = [sandbox] * (self._slots - 1)  # its other slots, used after warm ones
         return sandbox
 
     def _give_back(self, sandbox: Emulator) -> None:
