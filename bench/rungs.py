@@ -118,7 +118,7 @@ def our_loop() -> None:
     )
     from run_command_on_aws_lambda.app.compose import build_runner  # noqa: PLC0415
     from run_command_on_aws_lambda.app.logs import configure_logging  # noqa: PLC0415
-    from run_command_on_aws_lambda.app.service import serve  # noqa: PLC0415
+    from run_command_on_aws_lambda.app.serving import serve  # noqa: PLC0415
     from run_command_on_aws_lambda.app.settings import Settings  # noqa: PLC0415
 
     configure_logging(os.environ)

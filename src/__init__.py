@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from .adapters.local import LocalTransport
     from .app.api import run
     from .app.handler import InvocationError, handler
-    from .app.service import CommandRunner, serve
+    from .app.service import CommandRunner
+    from .app.serving import serve
     from .app.settings import Settings
     from .domain.command import CommandSpec
     from .domain.errors import (

@@ -19,7 +19,7 @@ from .compose import build_runner
 from .emulator.cli import add_emulator_options, parse_with_emulator_options, serve_emulator
 from .event_input import UsageError, read_event
 from .logs import configure_logging
-from .service import serve
+from .serving import serve
 from .settings import Settings
 from .version import VersionAction
 

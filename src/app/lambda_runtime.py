@@ -22,7 +22,7 @@ from ..domain.errors import ConfigurationError, TransportError
 from ..domain.policy import EXIT_RUNTIME_FAILURE
 from .compose import build_runner
 from .lambda_workers import max_concurrency, output_records, serve_concurrently
-from .service import serve
+from .serving import serve
 from .settings import Settings
 from .snapstart import prepare_snapshot, restore, snap_start
 

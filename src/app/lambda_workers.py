@@ -30,7 +30,8 @@ from ..domain.invocation import Invocation
 from ..domain.policy import EXIT_RUNTIME_FAILURE, Failure
 from ..domain.protocols import Transport
 from .logs import request_context, tag_request_ids
-from .service import Runner, answer
+from .service import Runner
+from .serving import answer
 
 log = logging.getLogger("run_command_on_aws_lambda")
 

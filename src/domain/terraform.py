@@ -17,7 +17,8 @@ from typing import Any
 from .allowlist import Lock
 from .command import CommandSpec
 from .errors import InvalidEvent, ProgramNotAllowed
-from .event import COMMAND_FIELDS, ON_DELETE_FIELD, TERRAFORM_KEY, _kind, command_from_event
+from .event import COMMAND_FIELDS, ON_DELETE_FIELD, TERRAFORM_KEY, command_from_event
+from .event_values import kind_of
 from .policy import Success
 from .result import Ending, ExecutionResult
 
@@ -106,24 +107,24 @@ def terraform_action(event: Mapping[Any, object], key: str = TERRAFORM_KEY) -> A
     if not isinstance(request, Mapping):
         raise InvalidEvent(
             f'"{key}" must be an object like {shape}, as aws_lambda_invocation sends it with '
-            f'lifecycle_scope = "CRUD", not {_kind(request)}.'
+            f'lifecycle_scope = "CRUD", not {kind_of(request)}.'
         )
     for name in request:
         if name not in _REQUEST_FIELDS:
-            shown = repr(name) if isinstance(name, str) else _kind(name)
+            shown = repr(name) if isinstance(name, str) else kind_of(name)
             raise InvalidEvent(
                 f'Unknown field {shown} in "{key}": it holds only "action" and "prev_input".'
             )
     action = request.get("action")
     choices = ", ".join(f'"{choice}"' for choice in Action)
     if not isinstance(action, str) or action not in set(Action):
-        shown = repr(action) if isinstance(action, str) else _kind(action)
+        shown = repr(action) if isinstance(action, str) else kind_of(action)
         raise InvalidEvent(f'"{key}.action" must be one of {choices}, not {shown}.')
     previous = request.get("prev_input")
     if previous is not None and not isinstance(previous, Mapping):
         raise InvalidEvent(
             f'"{key}.prev_input" must be an object (the previous input) or null, '
-            f"not {_kind(previous)}."
+            f"not {kind_of(previous)}."
         )
     return Action(action)
 
@@ -140,12 +141,12 @@ def _on_delete(event: Mapping[Any, object]) -> Mapping[Any, object] | None:
     if not isinstance(on_delete, Mapping):
         raise InvalidEvent(
             f'"{ON_DELETE_FIELD}" must be an object of the fields that replace the event\'s own '
-            f'on a Terraform delete, not {_kind(on_delete)}. Example: "{ON_DELETE_FIELD}": '
+            f'on a Terraform delete, not {kind_of(on_delete)}. Example: "{ON_DELETE_FIELD}": '
             '{"arguments": ["migrate", "down"]}'
         )
     for name in on_delete:
         if name not in COMMAND_FIELDS:
-            shown = repr(name) if isinstance(name, str) else _kind(name)
+            shown = repr(name) if isinstance(name, str) else kind_of(name)
             close = difflib.get_close_matches(str(name), COMMAND_FIELDS, n=1)
             hint = f' Did you mean "{close[0]}"?' if close else ""
             raise InvalidEvent(

@@ -11,7 +11,8 @@ import pytest
 
 from run_command_on_aws_lambda.adapters.executor.process_executor import ProcessExecutor
 from run_command_on_aws_lambda.adapters.fake import FakeTransport
-from run_command_on_aws_lambda.app.service import CommandRunner, serve
+from run_command_on_aws_lambda.app.service import CommandRunner
+from run_command_on_aws_lambda.app.serving import serve
 from run_command_on_aws_lambda.app.settings import Settings
 from run_command_on_aws_lambda.domain.policy import Verdict
 

@@ -16,7 +16,8 @@ from run_command_on_aws_lambda.adapters.idempotency.memory import MemoryStore
 from run_command_on_aws_lambda.adapters.wire import encode_verdict
 from run_command_on_aws_lambda.app.idempotency import guarded
 from run_command_on_aws_lambda.app.idempotency_settings import IdempotencySettings
-from run_command_on_aws_lambda.app.service import CommandRunner, serve
+from run_command_on_aws_lambda.app.service import CommandRunner
+from run_command_on_aws_lambda.app.serving import serve
 from run_command_on_aws_lambda.app.settings import Settings
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.deadline import StopPlan

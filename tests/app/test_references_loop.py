@@ -21,7 +21,8 @@ from run_command_on_aws_lambda.adapters.fake import FakeTransport
 from run_command_on_aws_lambda.adapters.idempotency.memory import MemoryStore
 from run_command_on_aws_lambda.app.idempotency import guarded
 from run_command_on_aws_lambda.app.idempotency_settings import IdempotencySettings
-from run_command_on_aws_lambda.app.service import CommandRunner, serve
+from run_command_on_aws_lambda.app.service import CommandRunner
+from run_command_on_aws_lambda.app.serving import serve
 from run_command_on_aws_lambda.app.settings import Settings
 from run_command_on_aws_lambda.domain.command import CommandSpec
 from run_command_on_aws_lambda.domain.errors import ErrorType, ReferenceNotResolved

@@ -18,7 +18,8 @@ from run_command_on_aws_lambda.adapters.runtime_api.client import (
     open_pool,
 )
 from run_command_on_aws_lambda.app.logs import configure_logging
-from run_command_on_aws_lambda.app.service import CommandRunner, serve
+from run_command_on_aws_lambda.app.service import CommandRunner
+from run_command_on_aws_lambda.app.serving import serve
 from run_command_on_aws_lambda.app.settings import Settings
 from run_command_on_aws_lambda.domain.errors import TransportError
 from tests.fake_runtime_api import FakeRuntimeApi

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import os
 import re
-import signal
 import sys
 from collections.abc import Mapping, Sequence
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from ...domain.policy import EXIT_RUNTIME_FAILURE
 from ..logs import configure_logging
+from .function_environment import runtime_environment
+from .stop_signals import catch_stop_signals, wait_for_stop_signal
 
 if TYPE_CHECKING:
     from .invoker import Emulator
@@ -149,7 +148,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         emulator.close()
         log.error("Cannot listen on %s:%s: %s.", *address, error.strerror)
         return EXIT_RUNTIME_FAILURE
-    stop = _catch_stop_signals()  # before the announcement: a SIGTERM may follow it at once
+    stop = catch_stop_signals()  # before the announcement: a SIGTERM may follow it at once
     server.start("invoke-api")
     log.info(
         "Serving the Lambda Invoke API on http://%s (function timeout %g s%s): "
@@ -159,7 +158,7 @@ def serve_emulator(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
         timeout,
         _scale(arguments.concurrency, arguments.per_environment),
     )
-    _wait_for_stop_signal(stop)
+    wait_for_stop_signal(stop)
     log.info("Stopping.")
     server.stop()
     emulator.close()
@@ -244,24 +243,6 @@ def parse_timeout(text: str | None, source: str = "--function-timeout") -> float
     return seconds
 
 
-def runtime_environment(environ: Mapping[str, str], region: str) -> dict[str, str]:
-    """The runtime's environment: ours, plus what Lambda sets that we do not have."""
-    environment = {
-        name: value for name, value in environ.items() if name != "AWS_LAMBDA_RUNTIME_API"
-    }
-    name = environment.setdefault("AWS_LAMBDA_FUNCTION_NAME", "function")
-    for variable, value in {
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "3008",
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": "$LATEST",
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-    }.items():
-        environment.setdefault(variable, value)
-    return environment
-
-
 def _is_loopback(host: str) -> bool:
     # Imported here: this module loads with the CLI on every Lambda cold start, --serve or not.
     import ipaddress  # noqa: PLC0415
@@ -272,28 +253,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _catch_stop_signals() -> int:
-    """Make SIGINT and SIGTERM write their number to a pipe; returns the pipe's read end.
-
-    The byte is written by Python's C-level handler (`signal.set_wakeup_fd`), not by a Python
-    handler: those run only in the main thread, between bytecodes, so a signal that landed
-    just before the main thread blocked in `os.read` was never seen (a hang under load).
-    """
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
-    signal.set_wakeup_fd(write_end)
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, _caught)
-    return read_end
-
-
-def _caught(number: int, frame: FrameType | None) -> None:
-    """Nothing to do: the wakeup pipe has the signal's number already."""
-
-
-def _wait_for_stop_signal(read_end: int) -> None:
-    """Block until SIGINT or SIGTERM (`_catch_stop_signals` set that up)."""
-    while os.read(read_end, 1)[0] not in (signal.SIGINT, signal.SIGTERM):
-        pass

@@ -10,8 +10,8 @@ from run_command_on_aws_lambda.app.emulator.cli import (
     EmulatorOptionError,
     parse_address,
     parse_timeout,
-    runtime_environment,
 )
+from run_command_on_aws_lambda.app.emulator.function_environment import runtime_environment
 
 
 @pytest.mark.parametrize(
