@@ -162,22 +162,29 @@ def test_each_command_gets_a_private_tmpdir_removed_once_it_ended(
 def test_json_logs_of_the_runtime_and_of_each_command_carry_their_request_ids(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
-    """With four workers, each runtime line and each command output line names its invocation."""
+    """With four workers, each runtime line and each line of a command's stdout and stderr
+    names its invocation (the command's stderr lines among the runtime's own, on stderr)."""
     env = {**FOUR, "AWS_LAMBDA_LOG_FORMAT": "JSON"}
-    say = {"program": "sh", "arguments": ["-c", 'echo "out $RUN_COMMAND_REQUEST_ID"']}
+    script = 'echo "out $RUN_COMMAND_REQUEST_ID"; echo "err $RUN_COMMAND_REQUEST_ID" >&2'
+    say = {"program": "sh", "arguments": ["-c", script]}
     with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
-        ids = [runtime_api.enqueue(say) for _ in range(4)]
-        for request_id in ids:
-            runtime_api.outcome(request_id)
+        ids = [runtime_api.enqueue(say) for _ in range(8)]
+        results = [runtime_api.outcome(request_id).document for request_id in ids]
         runtime.terminate()
         assert runtime.wait() == 143
+    assert [sorted(str(result["output"]).splitlines()) for result in results] == [
+        [f"err {request_id}", f"out {request_id}"] for request_id in ids
+    ]
     records = [json.loads(line) for line in runtime.stderr.splitlines()]
     running = [record for record in records if record["message"].startswith("Running sh")]
     assert sorted(record["requestId"] for record in running) == sorted(ids)
+    errors = [record for record in records if record["message"].startswith("err ")]
+    assert sorted(record["requestId"] for record in errors) == sorted(ids)
+    assert all(record["message"] == f"err {record['requestId']}" for record in errors)
     output = [json.loads(line) for line in runtime.stdout.splitlines()]
     assert sorted(record["requestId"] for record in output) == sorted(ids)
     assert all(record["message"] == f"out {record['requestId']}" for record in output)
-    assert {record["level"] for record in output} == {"INFO"}
+    assert {record["level"] for record in output + errors} == {"INFO"}
 
 
 def test_with_one_worker_output_is_forwarded_byte_for_byte(

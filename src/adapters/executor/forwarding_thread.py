@@ -120,9 +120,12 @@ class Loop:
         busy: list[OutputStream] = []  # the streams that may have bytes, in arrival order
         epoll, streams, stopping, wake = self._epoll, self._streams, self._stopping, self._wake_read
         while self.alive:
+            # The jobs asked to stop before this poll: what their pipes hold shows in it. (One
+            # asked later may have bytes this poll did not see: it waits for the next poll.)
+            stopped = tuple(stopping)
             # Wait only when no stream is busy and no job is stopping; the order epoll reports
             # the pipes ready in is the order their bytes arrived in.
-            wait = 0 if busy or stopping else self._until_flush() if self._framing else -1
+            wait = 0 if busy or stopped else self._until_flush() if self._framing else -1
             for fd, _ in epoll.poll(wait):
                 stream = streams.get(fd)
                 if stream is not None:
@@ -131,8 +134,6 @@ class Loop:
                 elif fd == wake:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake, 4096)
-            if stopping:
-                self._end_stopped(busy)
             if self._framing:
                 self._flush_due(busy)
             for stream in tuple(busy):
@@ -146,8 +147,10 @@ class Loop:
                 if moved is Moved.END:
                     self._drop(stream)
                     job = self._owners.pop(stream.source)
-                    if all(other.source not in streams for other in job.streams):
+                    if not self._watched(job):
                         self._end(job, None)
+            if stopped:  # after the reads: a stopping job's bytes are forwarded, not dropped
+                self._end_stopped(stopped, busy)
 
     def _until_flush(self) -> float:
         """Seconds until a partial line is due (-1: wait for bytes alone)."""
@@ -164,23 +167,28 @@ class Loop:
                 except Exception as error:  # a fault of that command's output
                     self._end(self._owners[stream.source], error, busy)
 
-    def _end_stopped(self, busy: list[OutputStream]) -> None:
-        """End the stopping jobs whose pipes are empty (or time is up)."""
+    def _end_stopped(self, stopped: tuple[Job, ...], busy: list[OutputStream]) -> None:
+        """End the `stopped` jobs whose pipes are empty now (or whose time is up)."""
         now = self._clock()
-        for job in tuple(self._stopping):
-            watched = [stream for stream in job.streams if stream.source in self._streams]
+        for job in stopped:
+            watched = self._watched(job)
             if not watched:  # ended by itself in the meantime
-                self._stopping.remove(job)
+                with contextlib.suppress(ValueError):  # and taken off the list then
+                    self._stopping.remove(job)
             elif now >= (job.until or 0.0) or not any(stream in busy for stream in watched):
                 self._end(job, None, busy)
+
+    def _watched(self, job: Job) -> list[OutputStream]:
+        """The streams of `job` still watched. By identity: once a job has ended, its fds may
+        be closed and reused by the pipes of another job (which a late `stop` must not end)."""
+        streams = self._streams
+        return [stream for stream in job.streams if streams.get(stream.source) is stream]
 
     def _end(
         self, job: Job, error: BaseException | None, busy: list[OutputStream] | None = None
     ) -> None:
         """Stop watching `job`'s streams, forward what masking held back, and tell it."""
-        for stream in job.streams:
-            if stream.source not in self._streams:
-                continue
+        for stream in self._watched(job):
             self._drop(stream)
             self._owners.pop(stream.source, None)
             if busy is not None and stream in busy:
