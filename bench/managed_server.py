@@ -11,7 +11,9 @@ import queue
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from run_command_on_aws_lambda.adapters.emulator.http import Handler
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 INVOCATION = "/2018-06-01/runtime/invocation/"
@@ -59,15 +61,11 @@ class ConcurrentRuntimeApi(ThreadingHTTPServer):
         self.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(Handler):  # the emulator's: HTTP/1.1, JSON answers (`send`), quiet logs
     server: ConcurrentRuntimeApi
-    protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed ACK
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - http.server names it
         api = self.server
         if self.path == NEXT:
             with api.changed:
@@ -80,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             deadline = str(time.time_ns() // 1_000_000 + 900_000)
-            self._reply(
+            self.send(
                 200,
                 event,
                 {
@@ -95,31 +93,22 @@ class _Handler(BaseHTTPRequestHandler):
             api.closed.wait()  # no shutdown event ever comes while the benchmark runs
             self.close_connection = True
         else:
-            self._reply(404, b"{}")
+            self.send(404, b"{}")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server names it
         api = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.startswith(INVOCATION):
             with api.changed:
                 api.answered.append((time.monotonic_ns(), self.path.rsplit("/", 1)[1]))
                 api.changed.notify_all()
-            self._reply(202, b'{"status":"OK"}')
+            self.send(202, b'{"status":"OK"}')
         elif self.path == INIT_ERROR:
             with api.changed:
                 api.init_error = body
                 api.changed.notify_all()
-            self._reply(202, b'{"status":"OK"}')
+            self.send(202, b'{"status":"OK"}')
         elif self.path.startswith(EXTENSION):
-            self._reply(200, b"{}", {"Lambda-Extension-Identifier": str(uuid.uuid4())})
+            self.send(200, b"{}", {"Lambda-Extension-Identifier": str(uuid.uuid4())})
         else:
-            self._reply(404, b"{}")
-
-    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            self.send(404, b"{}")

@@ -1,28 +1,28 @@
-"""Adapter: the idempotency store in a DynamoDB table, four signed JSON calls over urllib3.
+"""Adapter: the idempotency store in a DynamoDB table, four signed JSON 1.0 calls.
 
 `claim` is a conditional PutItem, `complete` an UpdateItem and `release` a DeleteItem (both
-conditional on still holding the claim), `read` a consistent GetItem. Every failure to reach
-the table, or a refusal other than a failed condition, is a `StoreUnavailable` that names
-the table and what DynamoDB said.
+conditional on still holding the claim), `read` a consistent GetItem. The calls go through
+the AWS JSON client (aws/json_api.py), once each. Every failure to reach the table, or a
+refusal other than a failed condition, is a `StoreUnavailable` that names the table and what
+DynamoDB said.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import urllib3
 
 from ...domain.errors import StoreUnavailable
 from ...domain.idempotency import Outcome, Record
-from ..aws.sigv4 import Credentials, sign
+from ..aws.json_api import JSON_1_0, AwsCallFailed, JsonApi, connection_pool
+from ..aws.json_api import default_endpoint as service_endpoint
+from ..aws.sigv4 import Credentials
 from .items import item_of, record_of
 
 TARGET = "DynamoDB_20120810."
-TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)
 CONDITION_FAILED = "ConditionalCheckFailedException"
 _NAMES = {
     "#id": "id",
@@ -49,8 +49,7 @@ class _ConditionFailed(Exception):  # noqa: N818 - DynamoDB's name for it
 
 
 def default_endpoint(region: str) -> str:
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://dynamodb.{region}.{suffix}"
+    return service_endpoint("dynamodb", region)
 
 
 def _utc_now() -> datetime.datetime:
@@ -73,21 +72,22 @@ class DynamoDbStore:
     ) -> None:
         self.table = table
         self.endpoint = endpoint or default_endpoint(region)
-        parts = urlsplit(self.endpoint)
-        default_port = {"https": 443, "http": 80}.get(parts.scheme)
-        # The Host header carries the port only when it is not the scheme's own (as botocore).
-        port = parts.port or default_port
-        self._host = (parts.hostname or "") if port == default_port else parts.netloc
-        self._url = f"{parts.scheme}://{parts.netloc}/"
-        self._region = region
-        self._credentials = credentials
         # `ca_certs`: the authorities to check an https endpoint's certificate against (a file),
         # `None` for OpenSSL's default locations (see trust.py).
-        self._ca_certs = ca_certs
-        self._pool = pool or urllib3.PoolManager(
-            maxsize=2, retries=False, timeout=TIMEOUT, ca_certs=ca_certs
+        self._api = JsonApi(
+            title="DynamoDB",
+            service="dynamodb",
+            endpoint=self.endpoint,
+            region=region,
+            credentials=credentials,
+            pool=pool or connection_pool(maxsize=2, ca_certs=ca_certs),
+            ca_certs=ca_certs,
+            content_type=JSON_1_0,
+            # Once: a conditional write tried again after its answer was lost would find its
+            # own claim and take it for another invocation's.
+            attempts=1,
+            utc_now=utc_now,
         )
-        self._utc_now = utc_now
 
     def claim(self, record: Record, *, now_ms: int) -> Record | None:
         values = {
@@ -168,54 +168,20 @@ class DynamoDbStore:
             ) from None
 
     def _call(self, action: str, **request: object) -> dict[str, Any]:
-        body = json.dumps({"TableName": self.table, **request}).encode()
-        headers = sign(
-            method="POST",
-            host=self._host,
-            path="/",
-            headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": TARGET + action},
-            body=body,
-            credentials=self._credentials,
-            region=self._region,
-            service="dynamodb",
-            now=self._utc_now(),
-        )
         try:
-            response = self._pool.request("POST", self._url, body=body, headers=headers)
-        except urllib3.exceptions.HTTPError as error:
+            return self._api.call(TARGET + action, {"TableName": self.table, **request})
+        except AwsCallFailed as failure:
+            if failure.status == 400 and failure.code == CONDITION_FAILED:
+                raise _ConditionFailed(failure.answer.get("Item")) from None
+            if failure.status is None:
+                raise StoreUnavailable(
+                    f"The idempotency table {self.table} could not be reached at "
+                    f"{self.endpoint} ({action}): {failure.reason}"
+                ) from None
             raise StoreUnavailable(
-                f"The idempotency table {self.table} could not be reached at {self.endpoint} "
-                f"({action}): {error}{self._tls_hint(error)}"
+                f"DynamoDB refused {action} on the idempotency table {self.table} "
+                f"({failure.status} {failure.code or 'error'}): {failure.reason}"
             ) from None
-        return self._answer(action, response.status, response.data)
-
-    def _tls_hint(self, error: urllib3.exceptions.HTTPError) -> str:
-        if not isinstance(error, urllib3.exceptions.SSLError):
-            return ""
-        authorities = self._ca_certs or "OpenSSL's default locations (SSL_CERT_FILE, SSL_CERT_DIR)"
-        return f" (the certificate authorities trusted are those in {authorities})"
-
-    def _answer(self, action: str, status: int, data: bytes) -> dict[str, Any]:
-        try:
-            document = json.loads(data) if data else {}
-        except ValueError:
-            document = {}
-        if not isinstance(document, dict):
-            document = {}
-        if status == 200:
-            return document
-        kind = str(document.get("__type", "")).rpartition("#")[2]
-        if status == 400 and kind == CONDITION_FAILED:
-            raise _ConditionFailed(document.get("Item"))
-        message = (
-            document.get("message")
-            or document.get("Message")
-            or data[:200].decode("utf-8", "replace")
-        )
-        raise StoreUnavailable(
-            f"DynamoDB refused {action} on the idempotency table {self.table} "
-            f"({status} {kind or 'error'}): {message}"
-        )
 
 
 def _names(expression: str) -> dict[str, str]:

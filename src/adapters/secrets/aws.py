@@ -6,13 +6,14 @@ other than a value becomes a `ReferenceNotResolved` with its error code and mess
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import urllib3
 
 from ...domain.errors import ReferenceNotResolved
 from ...domain.references import Parameter, Secret, Source
-from ..aws.json_api import TIMEOUT, AwsCallFailed, JsonApi, default_endpoint
+from ..aws.json_api import AwsCallFailed, JsonApi, connection_pool, default_endpoint
 from ..aws.sigv4 import Credentials
 
 SECRETS_MANAGER = "secretsmanager"
@@ -36,24 +37,22 @@ class AwsSecretStore:
         ca_certs: str | None = None,
     ) -> None:
         # `ca_certs`: the authorities an https endpoint is checked against (see aws/trust.py).
-        pool = pool or urllib3.PoolManager(
-            maxsize=4, retries=False, timeout=TIMEOUT, ca_certs=ca_certs
+        api = functools.partial(
+            JsonApi,
+            region=region,
+            credentials=credentials,
+            pool=pool or connection_pool(maxsize=4, ca_certs=ca_certs),
+            ca_certs=ca_certs,
         )
-        self._secrets = JsonApi(
+        self._secrets = api(
             title="Secrets Manager",
             service=SECRETS_MANAGER,
             endpoint=secrets_manager_endpoint or default_endpoint(SECRETS_MANAGER, region),
-            region=region,
-            credentials=credentials,
-            pool=pool,
         )
-        self._parameters = JsonApi(
+        self._parameters = api(
             title="Systems Manager",
             service=SSM,
             endpoint=ssm_endpoint or default_endpoint(SSM, region),
-            region=region,
-            credentials=credentials,
-            pool=pool,
         )
 
     def fetch(self, source: Source) -> str:

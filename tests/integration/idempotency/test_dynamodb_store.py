@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from run_command_on_aws_lambda.adapters.aws.sigv4 import Credentials
 from run_command_on_aws_lambda.adapters.idempotency.dynamodb import DynamoDbStore
@@ -150,3 +154,30 @@ def test_the_default_endpoint_is_the_regions_dynamodb() -> None:
     assert DynamoDbStore("t", region="cn-north-1", credentials=DUMMY).endpoint == (
         "https://dynamodb.cn-north-1.amazonaws.com.cn"
     )
+
+
+def test_calls_are_json_1_0_signed_for_dynamodb_and_tried_once(httpserver: HTTPServer) -> None:
+    """A 5xx is not tried again (a lost answer to a claim would read as another's claim)."""
+    seen: list[Request] = []
+
+    def answer(request: Request) -> Response:
+        seen.append(request)
+        return Response("Service Unavailable", 503)
+
+    httpserver.expect_request("/", method="POST").respond_with_handler(answer)
+    endpoint = httpserver.url_for("/").rstrip("/")
+    store = DynamoDbStore("runs", region=REGION, credentials=DUMMY, endpoint=endpoint)
+    with pytest.raises(StoreUnavailable) as raised:
+        store.read("migrate-4.2")
+    assert str(raised.value) == (
+        "DynamoDB refused GetItem on the idempotency table runs (503 error): Service Unavailable"
+    )
+    assert len(seen) == 1
+    assert seen[0].headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert seen[0].headers["X-Amz-Target"] == "DynamoDB_20120810.GetItem"
+    assert f"/{REGION}/dynamodb/aws4_request" in seen[0].headers["Authorization"]
+    assert json.loads(seen[0].data) == {
+        "TableName": "runs",
+        "Key": {"id": {"S": "migrate-4.2"}},
+        "ConsistentRead": True,
+    }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+from pathlib import Path
 
 import pytest
+import trustme
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -16,7 +18,7 @@ from run_command_on_aws_lambda.domain.errors import ReferenceNotResolved
 from run_command_on_aws_lambda.domain.references import Parameter, Secret
 from run_command_on_aws_lambda.domain.resolution import SecretStore, resolve
 from tests.fake_runtime_api import closed_port
-from tests.local_dynamodb import CREDENTIALS, REGION
+from tests.local_dynamodb import CREDENTIALS, REGION, TlsDynamoDb
 from tests.local_secrets import LocalSecrets
 
 
@@ -91,6 +93,23 @@ def test_an_unreachable_endpoint_is_an_error_that_names_it(aws_secrets: LocalSec
         ReferenceNotResolved, match=f"Secrets Manager could not be reached at {endpoint}"
     ):
         build_store(environment).fetch(Secret(id="x"))
+
+
+def test_a_certificate_no_trusted_authority_signed_names_the_authorities(
+    dynamodb_over_tls: TlsDynamoDb, tmp_path: Path
+) -> None:
+    """An https endpoint (any TLS server will do) whose certificate fails verification."""
+    stranger = tmp_path / "stranger.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    store = AwsSecretStore(
+        region=REGION,
+        credentials=Credentials(access_key="testing", secret_key="testing"),  # noqa: S106
+        secrets_manager_endpoint=dynamodb_over_tls.endpoint,
+        ca_certs=str(stranger),
+    )
+    with pytest.raises(ReferenceNotResolved, match="certificate verify failed") as raised:
+        store.fetch(Secret(id="x"))
+    assert f"the certificate authorities trusted are those in {stranger}" in str(raised.value)
 
 
 def test_a_binary_secret_is_an_error(aws_secrets: LocalSecrets) -> None:
