@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from ..adapters.executor.process_group import become_child_subreaper
 from ..adapters.executor.shutdown_signal import ShutdownRequested, ShutdownSignal
 from ..adapters.runtime_api.client import (
+    ApiStatusError,
     ExtensionsApiClient,
     RuntimeApiClient,
     RuntimeApiTransport,
@@ -50,7 +51,7 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
         workers = max_concurrency(environ)
     except ConfigurationError as error:
         log.error("Invalid configuration: %s", error)
-        _report_init_error(client, error)
+        report_init_error(client, error)
         return EXIT_RUNTIME_FAILURE
     shutdown = ShutdownSignal()
     try:
@@ -91,8 +92,15 @@ def run_on_lambda(default_command: Sequence[str], environ: Mapping[str, str]) ->
     return 128 + signal_number
 
 
-def _report_init_error(client: RuntimeApiClient, error: ConfigurationError) -> None:
+def report_init_error(client: RuntimeApiClient, error: ConfigurationError) -> None:
+    """Post the init error; a 403 means it was reported already (on Managed Instances, by
+    another runtime process of the environment), which is no fault of its own."""
     try:
         client.init_error(encode_error(INIT_ERROR_TYPE, str(error)), INIT_ERROR_TYPE)
+    except ApiStatusError as failure:
+        if failure.status != 403:
+            log.error("Could not report the init error: %s", failure)
+        else:
+            log.info("The init error was reported already (403).")
     except TransportError as failure:
         log.error("Could not report the init error: %s", failure)
