@@ -212,11 +212,15 @@ def test_an_api_restarting_while_a_command_runs_gets_its_outcome_once(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:
     """The keep-alive connection is gone when the command ends: the post opens a new one."""
-    go = tmp_path / "go"
-    wait_for_go = f'while [ ! -e {go} ]; do sleep 0.02; done; echo "$RUN_COMMAND_REQUEST_ID"'
+    go, started = tmp_path / "go", tmp_path / "started"
+    wait_for_go = (
+        f'touch {started}; while [ ! -e {go} ]; do sleep 0.02; done; echo "$RUN_COMMAND_REQUEST_ID"'
+    )
     request_id = runtime_api.enqueue({"program": "sh", "arguments": ["-c", wait_for_go]})
     with RuntimeProcess(console_script, runtime_api, tmp_path) as runtime:
-        runtime_api.wait_for(lambda: runtime_api.delivered or None)
+        # The command runs: the event was read whole (a stop while `next`'s body is still on
+        # its way loses the event, as a real API's restart would).
+        runtime_api.wait_for(lambda: started.exists() or None)
         runtime_api.stop()
         time.sleep(0.2)  # down for a moment, not a timing assertion
         runtime_api.start()
