@@ -8,10 +8,12 @@ our runtime makes are answered too (the extension's `event/next` is held open).
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 import uuid
 from http.server import ThreadingHTTPServer
+from typing import Any
 
 from run_command_on_aws_lambda.adapters.emulator.http import Handler
 
@@ -52,6 +54,11 @@ class ConcurrentRuntimeApi(ThreadingHTTPServer):
                 if left <= 0:
                     raise RuntimeError(f"timed out waiting for {condition}")
                 self.changed.wait(min(left, 0.1))
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about a connection the runtime dropped (it was stopped); loud about the rest."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def close(self) -> None:
         self.closed.set()
