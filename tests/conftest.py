@@ -63,6 +63,23 @@ def run_script(
     )
 
 
+def run_shell_example(
+    block: str, console_script: str, cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a documented shell example as written (bash, strict), with the console script on PATH
+    as after an install, in local mode."""
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"}
+    environment["PATH"] = f"{Path(console_script).parent}:{os.environ['PATH']}"
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        capture_output=True,
+        cwd=cwd,
+        env=environment,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.fixture
 def runtime_api() -> Iterator[FakeRuntimeApi]:
     """A threaded fake Lambda Runtime API on 127.0.0.1, closed after the test."""

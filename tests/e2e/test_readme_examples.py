@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from tests.conftest import run_shell_example
 from tests.e2e.conftest import Serve
 
 README = Path(__file__).parents[2] / "README.md"
@@ -24,17 +25,7 @@ def test_the_default_command_example_runs_uname_with_the_events_arguments(
 ) -> None:
     """The event's arguments replace the default's, and `--result -` prints the result body."""
     (block,) = local_examples()
-    completed = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        capture_output=True,
-        cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"},
-            "PATH": f"{Path(console_script).parent}:{os.environ['PATH']}",
-        },
-        timeout=60,
-        check=False,
-    )
+    completed = run_shell_example(block, console_script, tmp_path)
     assert completed.returncode == 0, completed.stderr.decode()
     assert 'Running uname ["-a"].' in completed.stderr.decode()
     everything = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout

@@ -4,7 +4,6 @@ and `--invoke` against `--serve`, with the console script as a real process."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_script
+from tests.conftest import run_script, run_shell_example
 from tests.e2e.conftest import Serve
 from tests.e2e.test_invoke import event_option, invoke
 from tests.fake_runtime_api import FakeRuntimeApi
@@ -49,17 +48,7 @@ def test_the_issues_done_when_command_prints_down_delete(
 ) -> None:
     """The shell line of "Done when", as written (and as docs/terraform.md shows it)."""
     assert DONE_WHEN in TERRAFORM_DOC.read_text()
-    completed = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", DONE_WHEN],
-        capture_output=True,
-        cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_RUNTIME_API"},
-            "PATH": f"{Path(console_script).parent}:{os.environ['PATH']}",
-        },
-        timeout=60,
-        check=False,
-    )
+    completed = run_shell_example(DONE_WHEN, console_script, tmp_path)
     assert (completed.returncode, completed.stdout) == (0, b"down delete\n"), completed.stderr
 
 
