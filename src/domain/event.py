@@ -7,7 +7,6 @@ error is usually editing a Terraform file or a CI job, not this code. Values of
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 
 from .allowlist import LOCK_VARIABLE, Lock
@@ -21,6 +20,7 @@ from .event_values import (
     ports_of,
     text_list,
     timeout_of,
+    unknown_field,
 )
 from .idempotency_key import (
     IDEMPOTENCY_KEY_FIELD as IDEMPOTENCY_KEY_FIELD,  # noqa: PLC0414 - re-exported: it was here
@@ -134,9 +134,4 @@ def _reject_unknown_fields(event: Mapping[object, object], fields: tuple[str, ..
                 "runs unguarded."
             )
         if name not in fields:
-            shown = repr(name) if isinstance(name, str) else kind_of(name)
-            close = difflib.get_close_matches(str(name), fields, n=1)
-            hint = f' Did you mean "{close[0]}"?' if close else ""
-            raise InvalidEvent(
-                f"Unknown field {shown} in the event.{hint} Valid fields are: {', '.join(fields)}."
-            )
+            raise unknown_field(name, fields, "the event")

@@ -5,8 +5,9 @@ Values of `environment` are never repeated in a message: they are often secrets.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypeGuard
 
 from .command import os_bytes
@@ -25,6 +26,17 @@ def optional_text(
         raise InvalidEvent(f'"{name}" must not be empty.')
     _check_text(value, f'"{name}"')
     return value
+
+
+def unknown_field(name: object, fields: Sequence[str], where: str) -> InvalidEvent:
+    """The error for a field of `where` (`the event`, `"onDelete"`) that is none of `fields`:
+    the closest valid one, if any, and the whole list."""
+    shown = repr(name) if isinstance(name, str) else kind_of(name)
+    close = difflib.get_close_matches(str(name), fields, n=1)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    return InvalidEvent(
+        f"Unknown field {shown} in {where}.{hint} Valid fields are: {', '.join(fields)}."
+    )
 
 
 def flag(event: Mapping[object, object], name: str) -> bool:

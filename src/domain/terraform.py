@@ -8,7 +8,6 @@ fields that replace the event's own, as an event's replace a default command's),
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -18,7 +17,7 @@ from .allowlist import Lock
 from .command import CommandSpec
 from .errors import InvalidEvent, ProgramNotAllowed
 from .event import COMMAND_FIELDS, ON_DELETE_FIELD, TERRAFORM_KEY, command_from_event
-from .event_values import kind_of
+from .event_values import kind_of, unknown_field
 from .policy import Success
 from .result import Ending, ExecutionResult
 
@@ -146,13 +145,7 @@ def _on_delete(event: Mapping[Any, object]) -> Mapping[Any, object] | None:
         )
     for name in on_delete:
         if name not in COMMAND_FIELDS:
-            shown = repr(name) if isinstance(name, str) else kind_of(name)
-            close = difflib.get_close_matches(str(name), COMMAND_FIELDS, n=1)
-            hint = f' Did you mean "{close[0]}"?' if close else ""
-            raise InvalidEvent(
-                f'Unknown field {shown} in "{ON_DELETE_FIELD}".{hint} '
-                f"Valid fields are: {', '.join(COMMAND_FIELDS)}."
-            )
+            raise unknown_field(name, COMMAND_FIELDS, f'"{ON_DELETE_FIELD}"')
     return on_delete
 
 
