@@ -62,6 +62,20 @@ def all_contenders(python: str = sys.executable, baseline: str | None = None) ->
     return contenders
 
 
+def lambda_environment(address: str, *, memory_mb: int, **extra: str) -> dict[str, str]:
+    """What Lambda gives a runtime (as far as the bench needs), serving from `address`."""
+    return {
+        "PATH": LAMBDA_PATH,
+        "LANG": "C.UTF-8",
+        "AWS_LAMBDA_RUNTIME_API": address,
+        "LAMBDA_TASK_ROOT": str(BENCH_DIR),
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_REGION": "us-east-1",
+        **extra,
+    }
+
+
 class Running:
     """One started runtime process, waiting for its first event once `start` returns."""
 
@@ -70,16 +84,7 @@ class Running:
     ) -> None:
         self.contender = contender
         self.server = RuntimeApiServer()
-        environment = {
-            "PATH": LAMBDA_PATH,
-            "LANG": "C.UTF-8",
-            "AWS_LAMBDA_RUNTIME_API": self.server.address,
-            "LAMBDA_TASK_ROOT": str(BENCH_DIR),
-            "AWS_LAMBDA_FUNCTION_NAME": "bench",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-            "AWS_REGION": "us-east-1",
-            **(extra or {}),
-        }
+        environment = lambda_environment(self.server.address, memory_mb=1024, **(extra or {}))
         self.started_ns = time.monotonic_ns()
         self.process = subprocess.Popen(
             contender.argv,

@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .contenders import BENCH_DIR, LAMBDA_PATH, tree_rss_kib
+from .contenders import BENCH_DIR, lambda_environment, tree_rss_kib
 from .managed_server import ConcurrentRuntimeApi
 
 SLEEP_EVENT = b'{"program": "sleep", "arguments": ["0.2"]}'
@@ -65,17 +65,12 @@ class Started:
 
     def __init__(self, peer: Peer, slots: int) -> None:
         self.api = ConcurrentRuntimeApi()
-        environment = {
-            "PATH": LAMBDA_PATH,
-            "LANG": "C.UTF-8",
-            "AWS_LAMBDA_RUNTIME_API": self.api.address,
-            "AWS_LAMBDA_MAX_CONCURRENCY": str(slots),
-            "AWS_LAMBDA_LOG_FORMAT": "JSON",
-            "LAMBDA_TASK_ROOT": str(BENCH_DIR),
-            "AWS_LAMBDA_FUNCTION_NAME": "bench",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048",
-            "AWS_REGION": "us-east-1",
-        }
+        environment = lambda_environment(
+            self.api.address,
+            memory_mb=2048,
+            AWS_LAMBDA_MAX_CONCURRENCY=str(slots),
+            AWS_LAMBDA_LOG_FORMAT="JSON",
+        )
         self.process = subprocess.Popen(
             peer.argv,
             env=environment,
