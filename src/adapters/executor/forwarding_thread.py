@@ -154,12 +154,15 @@ class Loop:
 
     def _until_flush(self) -> float:
         """Seconds until a partial line is due (-1: wait for bytes alone)."""
-        due = [at for stream in self._streams.values() if (at := stream.flush_at) is not None]
+        # A copy taken in one step (workers add streams meanwhile, under the lock): iterating
+        # the live view runs bytecode between items, where another thread may add one.
+        streams = tuple(self._streams.values())
+        due = [at for stream in streams if (at := stream.flush_at) is not None]
         return -1 if not due else max(0.0, min(due) - self._clock())
 
     def _flush_due(self, busy: list[OutputStream]) -> None:
         now = self._clock()
-        for stream in tuple(self._streams.values()):
+        for stream in tuple(self._streams.values()):  # a copy, as in `_until_flush`
             at = stream.flush_at
             if at is not None and at <= now:
                 try:
