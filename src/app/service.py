@@ -168,6 +168,7 @@ class CommandRunner:
                 mask=mask,
                 stream=stream,
                 starting=lambda: log.info("Running %s.", shown),  # not for one refused before
+                request_id=None if invocation is None else invocation.request_id,
             )
         verdict = judge(result)
         _log_verdict(verdict)

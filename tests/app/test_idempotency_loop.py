@@ -42,6 +42,7 @@ class BrokenExecutor:
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
         starting: Callable[[], None] | None = None,
+        request_id: str | None = None,
     ) -> ExecutionResult:
         raise OSError(24, "Too many open files")
 

@@ -187,6 +187,27 @@ def test_json_logs_of_the_runtime_and_of_each_command_carry_their_request_ids(
     assert {record["level"] for record in output + errors} == {"INFO"}
 
 
+def test_an_events_request_id_variable_cannot_put_its_output_under_another_invocation(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """The records of a command's output carry its invocation's id, whatever its variables say."""
+    env = {**FOUR, "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+    event = {
+        "program": "echo",
+        "arguments": ["claimed"],
+        "environment": {"RUN_COMMAND_REQUEST_ID": "someone-else"},
+    }
+    with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
+        request_id = runtime_api.enqueue(event)
+        runtime_api.outcome(request_id)
+        runtime.terminate()
+        assert runtime.wait() == 143
+    output = [json.loads(line) for line in runtime.stdout.splitlines()]
+    assert [(record["requestId"], record["message"]) for record in output] == [
+        (request_id, "claimed")
+    ]
+
+
 def test_with_one_worker_output_is_forwarded_byte_for_byte(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:

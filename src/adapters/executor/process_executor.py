@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from ...domain.allowlist import AllowList
 from ...domain.command import CommandSpec
 from ...domain.deadline import StopPlan
-from ...domain.environment import REQUEST_ID_VARIABLE
 from ...domain.errors import InvalidEvent
 from ...domain.protocols import ResponseStream
 from ...domain.result import Ending, ExecutionResult
@@ -82,6 +81,7 @@ class ProcessExecutor:
         mask: tuple[bytes, ...] = (),
         stream: ResponseStream | None = None,
         starting: Callable[[], None] | None = None,
+        request_id: str | None = None,
     ) -> ExecutionResult:
         started = self._clock()
         executable = self._program_file(spec)
@@ -92,7 +92,7 @@ class ProcessExecutor:
         output = self._supervisor.forwarding(
             mask,
             None if stream is None else stream.write,
-            request_id=environment.get(REQUEST_ID_VARIABLE),
+            request_id=request_id,
         )
         try:
             with self._starting() as leaders:
