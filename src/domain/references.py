@@ -72,8 +72,10 @@ def references_in(value: str) -> Iterator[tuple[int, int, Reference]]:
     while (start := value.find(OPENING, position)) >= 0:
         end = value.find(CLOSING, start + len(OPENING))
         if end < 0:
-            shown = _shorten(value[start:])
-            raise MalformedReference(f"{shown} has no closing '}}}}'")
+            # Only where it starts: what follows may be the rest of the value, a secret.
+            raise MalformedReference(
+                f"The reference at character {start + 1} ({OPENING}...) has no closing '}}}}'"
+            )
         end += len(CLOSING)
         text = value[start:end]
         yield start, end, parse(text)

@@ -92,10 +92,14 @@ def test_a_malformed_reference_says_what_is_wrong(text: str, said: str) -> None:
     assert text in str(raised.value)
 
 
-def test_an_unclosed_reference_is_malformed() -> None:
-    """`{{resolve:` without `}}` cannot be told apart from a typo: it is refused."""
-    with pytest.raises(MalformedReference, match="no closing"):
-        list(references_in("Password={{resolve:ssm:/a"))
+def test_an_unclosed_reference_is_malformed_and_its_message_quotes_nothing_after_it() -> None:
+    """`{{resolve:` without `}}` cannot be told apart from a typo: it is refused, and the
+    message says where it starts but not what follows (the rest of the value may be secret)."""
+    with pytest.raises(MalformedReference, match="no closing") as raised:
+        list(references_in("Password={{resolve:ssm:/a;pass=hunter2"))
+    assert "character 10" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+    assert "/a" not in str(raised.value)
 
 
 def test_two_references_in_one_value_are_both_replaced() -> None:
