@@ -137,7 +137,3 @@ def _split(rest: str, arn_parts: int) -> list[str]:
     if parts[0] == "arn" and len(parts) >= arn_parts:
         return [":".join(parts[:arn_parts]), *parts[arn_parts:]]
     return parts
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}..."
