@@ -21,6 +21,7 @@ from ..adapters.executor.shutdown_signal import ShutdownSignal
 from ..adapters.malloc_arenas import steady_malloc
 from ..adapters.runtime_api.client import (
     ApiConnectionError,
+    ApiStatusError,
     RuntimeApiClient,
     RuntimeApiTransport,
     open_pool,
@@ -167,7 +168,11 @@ class Workers:
             try:
                 with self._shutdown.busy():
                     answer(transport, self._runner, invocation)
-            except ApiConnectionError as error:  # only this invocation's answer is lost
+            except ApiStatusError as error:
+                if error.status >= 500:  # Lambda's "container error": the runtime must exit
+                    raise
+                log.error("Could not answer request %s: %s", invocation.request_id, error)
+            except TransportError as error:  # dropped, timed out: this answer alone is lost
                 log.error("Could not answer request %s: %s", invocation.request_id, error)
 
     @contextlib.contextmanager
