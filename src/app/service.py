@@ -169,6 +169,7 @@ class CommandRunner:
                 stream=stream,
                 starting=lambda: log.info("Running %s.", shown),  # not for one refused before
                 request_id=None if invocation is None else invocation.request_id,
+                tenant_id=None if invocation is None else invocation.tenant_id,
             )
         verdict = judge(result)
         _log_verdict(verdict)

@@ -57,8 +57,8 @@ class Executor(Protocol):
     wrong that only the system can tell (a `directory` that does not exist). `starting` is
     called once everything that can be checked has passed (the program found and allowed, the
     `directory` usable), just before the child starts: never for a command refused before.
-    `request_id` is the invocation's own (not what the event's variables may say), for the
-    log records its output becomes when several invocations run at once.
+    `request_id` and `tenant_id` are the invocation's own (not what the event's variables may
+    say), for the log records its output becomes when several invocations run at once.
     """
 
     def execute(
@@ -71,4 +71,5 @@ class Executor(Protocol):
         stream: ResponseStream | None = None,
         starting: Callable[[], None] | None = None,
         request_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> ExecutionResult: ...

@@ -43,6 +43,7 @@ class BrokenExecutor:
         stream: ResponseStream | None = None,
         starting: Callable[[], None] | None = None,
         request_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> ExecutionResult:
         raise OSError(24, "Too many open files")
 

@@ -208,6 +208,27 @@ def test_an_events_request_id_variable_cannot_put_its_output_under_another_invoc
     ]
 
 
+def test_a_tenants_output_records_carry_its_tenant_id(
+    console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
+) -> None:
+    """Like the runtime's own records of that invocation, its output's name the tenant."""
+    env = {**FOUR, "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+    event = {"program": "echo", "arguments": ["for acme"]}
+    with RuntimeProcess(console_script, runtime_api, tmp_path, env=env) as runtime:
+        headers = {"Lambda-Runtime-Aws-Tenant-Id": "acme"}
+        tenants = runtime_api.enqueue(event, headers=headers)
+        runtime_api.outcome(tenants)
+        alone = runtime_api.enqueue(event)
+        runtime_api.outcome(alone)
+        runtime.terminate()
+        assert runtime.wait() == 143
+    output = [json.loads(line) for line in runtime.stdout.splitlines()]
+    assert [(record["requestId"], record.get("tenantId")) for record in output] == [
+        (tenants, "acme"),
+        (alone, None),
+    ]
+
+
 def test_with_one_worker_output_is_forwarded_byte_for_byte(
     console_script: str, runtime_api: FakeRuntimeApi, tmp_path: Path
 ) -> None:

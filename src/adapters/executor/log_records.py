@@ -30,9 +30,11 @@ class LineRecords:
         json_format: bool,
         clock: Callable[[], float],
         wall_clock: Callable[[], float] = time.time,
+        tenant_id: str | None = None,
     ) -> None:
         self._sink = sink
         self._request_id = request_id
+        self._tenant_id = tenant_id
         self._json = json_format
         self._prefix = f"{request_id} ".encode()
         self._clock = clock
@@ -79,6 +81,8 @@ class LineRecords:
                 "message": bytes(line).decode("utf-8", "backslashreplace"),
                 "requestId": self._request_id,  # the order of the runtime's own lines
             }
+            if self._tenant_id is not None:
+                document["tenantId"] = self._tenant_id
             self._write(json.dumps(document, ensure_ascii=False).encode() + b"\n")
         else:
             self._write(self._prefix + line + b"\n")
@@ -95,11 +99,18 @@ class LineRecords:
 
 
 def records_of(
-    request_id: str, *, json_format: bool, clock: Callable[[], float]
+    request_id: str,
+    *,
+    json_format: bool,
+    clock: Callable[[], float],
+    tenant_id: str | None = None,
 ) -> Callable[[int], LineRecords]:
-    """Makes the records of `request_id`'s streams, given the fd each one goes to."""
+    """Makes the records of `request_id`'s streams (and its tenant's, if any), given the fd
+    each one goes to."""
 
     def records(sink: int) -> LineRecords:
-        return LineRecords(sink, request_id, json_format=json_format, clock=clock)
+        return LineRecords(
+            sink, request_id, json_format=json_format, clock=clock, tenant_id=tenant_id
+        )
 
     return records

@@ -82,6 +82,7 @@ class ProcessExecutor:
         stream: ResponseStream | None = None,
         starting: Callable[[], None] | None = None,
         request_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> ExecutionResult:
         started = self._clock()
         executable = self._program_file(spec)
@@ -93,6 +94,7 @@ class ProcessExecutor:
             mask,
             None if stream is None else stream.write,
             request_id=request_id,
+            tenant_id=tenant_id,
         )
         try:
             with self._starting() as leaders:

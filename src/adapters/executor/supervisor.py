@@ -80,12 +80,16 @@ class Supervisor:
         mask: tuple[bytes, ...],
         tee: Callable[[bytes | memoryview], None] | None = None,
         request_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> Forwarding:
         """Pipes for a child's stdout and stderr, to start it with; `mask` as in `Forwarding`,
         `tee` as in `OutputStream`; each line a record of `request_id` if `records` is set."""
         records = None
         if self.records is not None and request_id is not None:
-            records = records_of(request_id, json_format=self.records == "json", clock=self.clock)
+            json_format = self.records == "json"
+            records = records_of(
+                request_id, json_format=json_format, clock=self.clock, tenant_id=tenant_id
+            )
         sinks = [self.stdout, self.stderr]
         return self.forwarder.forwarding(sinks, mask=mask, tee=tee, records=records)
 
