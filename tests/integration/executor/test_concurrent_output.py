@@ -31,7 +31,9 @@ def run_many(executor: ProcessExecutor) -> dict[str, ExecutionResult]:
             request_id = f"id-{worker}-{round_}"
             environment = {**os.environ, "RUN_COMMAND_REQUEST_ID": request_id}
             stop = StopPlan.plan(now=time.monotonic(), grace=5, timeout=60)
-            results[request_id] = executor.execute(spec, environment=environment, stop=stop)
+            results[request_id] = executor.execute(
+                spec, environment=environment, stop=stop, request_id=request_id
+            )
 
     threads = [threading.Thread(target=work, args=(worker,)) for worker in range(WORKERS)]
     for thread in threads:

@@ -30,7 +30,9 @@ def run_at_once(
             spec = CommandSpec(program="sh", arguments=("-c", script))
             environment = {**os.environ, "RUN_COMMAND_REQUEST_ID": request_id}
             stop = StopPlan.plan(now=time.monotonic(), grace=5, timeout=60)
-            results.append(executor.execute(spec, environment=environment, stop=stop))
+            results.append(
+                executor.execute(spec, environment=environment, stop=stop, request_id=request_id)
+            )
 
         threads = [threading.Thread(target=run, args=item) for item in scripts.items()]
         for thread in threads:
