@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from ...adapters.emulator.invoke_api import InvokeRequest, InvokeResult
 from ...adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
-from ...adapters.emulator.sandbox_log import SandboxLog
+from ...adapters.emulator.sandbox_log import InvocationTail, SandboxLog
 from .reports import conclude, error_code, failure, new_trace_id
 from .sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 
@@ -158,19 +158,25 @@ class Emulator:
             return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
         if sandbox is None:
             return failure("Sandbox.Shutdown", "The emulator is shutting down.")
+        start = f"START RequestId: {request.request_id} Version: $LATEST"
+        tail = self._log.begin(request.request_id, start)
         try:
-            return self._run_in(sandbox, request, sink)
+            return self._run_in(sandbox, request, sink, tail)
         finally:
+            self._log.end(tail)  # kept no more, even after a fault of the emulator
             with self._state:
                 self._running -= 1
                 self._quiet.notify_all()
 
     def _run_in(
-        self, sandbox: Sandbox, request: InvokeRequest, sink: Callable[[bytes], None] | None
+        self,
+        sandbox: Sandbox,
+        request: InvokeRequest,
+        sink: Callable[[bytes], None] | None,
+        tail: InvocationTail,
     ) -> InvokeResult:
+        """Run the invocation; its log `tail` holds its own lines (START to REPORT) only."""
         request_id = request.request_id
-        self._log.begin()
-        self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
         cold = sandbox.exchange.init_seconds is None
         outcome = sandbox.exchange.run(self._event(request_id, request), sink)
@@ -182,10 +188,10 @@ class Emulator:
             self._discard()
         body, lines = conclude(outcome, request_id)
         for line in lines:
-            self._log.line(line)
+            self._log.line(line, tail)
         init = sandbox.exchange.init_seconds if cold else None
-        self._report(request_id, time.monotonic() - started, outcome, init)
-        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.tail())
+        self._report(tail, time.monotonic() - started, outcome, init)
+        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.end(tail))
 
     def serves(self, tenant_id: str | None) -> bool:
         """Whether an invocation of `tenant_id` would find its sandbox warm (or none yet)."""
@@ -240,15 +246,17 @@ class Emulator:
         )
 
     def _report(
-        self, request_id: str, seconds: float, outcome: Outcome, init: float | None
+        self, tail: InvocationTail, seconds: float, outcome: Outcome, init: float | None
     ) -> None:
         """Lambda's END and REPORT lines; a cold start's init time is reported apart."""
+        request_id = tail.request_id
         milliseconds = max(seconds - (init or 0), 0) * 1000
         extra = f"\tInit Duration: {init * 1000:.2f} ms" if init is not None else ""
         if isinstance(outcome, TimedOut):
             extra += "\tStatus: timeout"
-        self._log.line(f"END RequestId: {request_id}")
-        self._log.line(
+        report = (
             f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\t"
-            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB" + extra
+            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB"
         )
+        self._log.line(f"END RequestId: {request_id}", tail)
+        self._log.line(report + extra, tail)
