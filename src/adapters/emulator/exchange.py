@@ -4,8 +4,7 @@ One invocation at a time, as in one Lambda sandbox: the invoker hands an event o
 and waits; the runtime takes it with `next` and answers it with `respond` or `fail` (or streams
 its response: `open_stream`, `stream`, `close_stream`), or reports `init_error` before its first
 `next`. What the contract forbids raises `ContractError`, which the HTTP layer answers with
-its status (400 unknown request id, 403 wrong state, 410 the invocation timed out, 413 too
-large).
+its status (400 unknown request id, 403 wrong state, 410 timed out, 413 too large).
 """
 
 from __future__ import annotations
