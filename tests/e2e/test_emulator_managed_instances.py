@@ -143,3 +143,32 @@ def test_the_managed_instances_page_s_example_works_as_written(
     assert len(answers) == 4
     assert len(directories) == 4
     assert all(directory.startswith("/tmp/run-command-") for directory in directories)
+
+
+def test_each_invocation_s_log_tail_is_its_own_in_a_shared_environment(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Two commands at once in one environment: each `LogType=Tail` holds its own START to
+    REPORT and its own output, never the other invocation's."""
+    served = serve("--per-environment", "2")
+    go = tmp_path / "go"
+    busy = [
+        in_background(partial(invoke_with_boto3, served.client, held(name, go)))
+        for name in ("first", "second")
+    ]
+    wait_for(lambda: started(served.stdout) == 2, "both invocations running")
+    go.touch()
+    tails = []
+    for thread, results in busy:
+        thread.join(60)
+        tails.append(results[0].log)
+    for tail, mine, other in zip(tails, ("first", "second"), ("second", "first"), strict=True):
+        lines = tail.splitlines()
+        assert lines[0].startswith("START RequestId: ")
+        request_id = lines[0].split()[2]
+        assert lines[-1].startswith(f"REPORT RequestId: {request_id}\t")
+        assert sum(line.startswith("START RequestId: ") for line in lines) == 1
+        assert sum(line.startswith("REPORT RequestId: ") for line in lines) == 1
+        messages = [json.loads(line)["message"] for line in lines if line.startswith("{")]
+        assert f"{mine} started" in messages
+        assert not any(message.startswith(other) for message in messages)

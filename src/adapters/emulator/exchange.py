@@ -4,7 +4,7 @@ One invocation at a time, as in one Lambda sandbox: the invoker hands an event o
 and waits; the runtime takes it with `next` and answers it with `respond` or `fail` (or streams
 its response: `open_stream`, `stream`, `close_stream`), or reports `init_error` before its first
 `next`. What the contract forbids raises `ContractError`, which the HTTP layer answers with
-its status (400 unknown request id, 403 wrong state, 413 too large).
+its status (400 unknown request id, 403 wrong state, 410 timed out, 413 too large).
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class Exchange(Extensions):
         self._outcome: Outcome | None = None
         self._sink: Callable[[bytes], None] | None = None
         self._answered: set[str] = set()
+        self._timed_out: set[str] = set()  # handed out, then timed out: a late answer is a 410
         self._invocation_id: str | None = None
         self._next_called = False
         self._restored = False
@@ -92,7 +93,10 @@ class Exchange(Extensions):
             warm = self._invocation_id is not None  # an event was handed out before
             wait = self._timeout if warm else self._init_timeout
             try:
-                return self._wait_for_outcome(self._clock() + wait, during_init=not warm)
+                outcome = self._wait_for_outcome(self._clock() + wait, during_init=not warm)
+                if isinstance(outcome, TimedOut) and self._current is not None:
+                    self._timed_out.add(self._current.request_id)
+                return outcome
             finally:
                 self._pending = self._current = self._sink = None
 
@@ -234,7 +238,8 @@ class Exchange(Extensions):
 
     def _check_current(self, request_id: str, invocation_id: str | None = None) -> None:
         """Refuse an answer that is not the current invocation's: 410 for a wrong invocation
-        id (the answer of an invocation that is over), as Lambda does; none given is fine."""
+        id or an invocation that timed out (the answer of an invocation that is over), as
+        Lambda does; none given is fine."""
         if self._current is not None and self._current.request_id == request_id:
             if invocation_id is not None and invocation_id != self._invocation_id:
                 message = f"Invocation id {invocation_id} is not the current invocation's."
@@ -242,6 +247,8 @@ class Exchange(Extensions):
             return
         if request_id in self._answered:
             raise ContractError(403, "InvalidStateTransition", f"{request_id} is already answered.")
+        if request_id in self._timed_out:
+            raise ContractError(410, "InvokeTimeout", f"{request_id} timed out.")
         raise ContractError(400, "InvalidRequestID", f"{request_id} is not the current request id.")
 
     def _finish(self, outcome: Answered) -> None:

@@ -61,7 +61,10 @@ class SharedExchange(Exchange):
             warm = self._handed_out
             take_deadline = self._clock() + (self._timeout if warm else self._init_timeout)
             try:
-                return self._wait_for(invocation, take_deadline, during_init=not warm)
+                outcome = self._wait_for(invocation, take_deadline, during_init=not warm)
+                if isinstance(outcome, TimedOut) and invocation.deadline is not None:
+                    self._timed_out.add(event.request_id)  # taken, then late: its answer is a 410
+                return outcome
             finally:
                 if invocation in self._queued:
                     self._queued.remove(invocation)
@@ -161,7 +164,8 @@ class SharedExchange(Exchange):
         raise ContractError(413, "RequestEntityTooLarge", message)
 
     def _check(self, request_id: str, invocation_id: str | None = None) -> _Invocation:
-        """The invocation `request_id` answers; 410 for a wrong invocation id, as Lambda."""
+        """The invocation `request_id` answers; 410 for a wrong invocation id or an invocation
+        that timed out, as Lambda."""
         invocation = self._taken.get(request_id)
         if invocation is not None and invocation.outcome is None:
             if invocation_id is not None and invocation_id != invocation.invocation_id:
@@ -170,6 +174,8 @@ class SharedExchange(Exchange):
             return invocation
         if request_id in self._answered:
             raise ContractError(403, "InvalidStateTransition", f"{request_id} is already answered.")
+        if request_id in self._timed_out:
+            raise ContractError(410, "InvokeTimeout", f"{request_id} timed out.")
         raise ContractError(400, "InvalidRequestID", f"{request_id} is not a current request id.")
 
     def _end(self, invocation: _Invocation, outcome: Outcome) -> None:

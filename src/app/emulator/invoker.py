@@ -14,12 +14,13 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import BinaryIO
 
 from ...adapters.emulator.invoke_api import InvokeRequest, InvokeResult
 from ...adapters.emulator.outcomes import Answered, Event, Outcome, TimedOut
-from ...adapters.emulator.sandbox_log import SandboxLog
+from ...adapters.emulator.sandbox_log import InvocationTail, SandboxLog
+from .job import Job
 from .reports import conclude, error_code, failure, new_trace_id
 from .sandbox import SHUTDOWN_GRACE, Sandbox, SandboxConfig
 
@@ -27,43 +28,6 @@ log = logging.getLogger("run_command_on_aws_lambda")
 
 ACCOUNT_ID = "012345678912"
 """The account in invoked function ARNs (the one AWS's emulator uses)."""
-
-
-class _Job:
-    """One invocation waiting for its turn; `result()` blocks until it has run.
-
-    (Not concurrent.futures: the standalone build leaves that package out.)
-    """
-
-    def __init__(self, request: InvokeRequest, *, streaming: bool = False) -> None:
-        self.request = request
-        self._result: InvokeResult | None = None
-        self._done = threading.Event()
-        self._pieces: queue.SimpleQueue[bytes | None] | None = (
-            queue.SimpleQueue() if streaming else None
-        )
-
-    @property
-    def sink(self) -> Callable[[bytes], None] | None:
-        """Where a streamed response goes (it never blocks); None for a buffered invocation."""
-        return self._pieces.put if self._pieces is not None else None
-
-    def pieces(self) -> Iterator[bytes]:
-        """The streamed response's pieces as they come, until the invocation is over."""
-        if self._pieces is not None:
-            while (piece := self._pieces.get()) is not None:
-                yield piece
-
-    def finish(self, result: InvokeResult) -> None:
-        self._result = result
-        if self._pieces is not None:
-            self._pieces.put(None)
-        self._done.set()
-
-    def result(self) -> InvokeResult:
-        self._done.wait()
-        assert self._result is not None
-        return self._result
 
 
 class Emulator:
@@ -83,7 +47,7 @@ class Emulator:
         self._region = region
         self._memory = config.environment.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008")
         self._log = SandboxLog(output, whole_lines=whole_lines)
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._sandbox: Sandbox | None = None
         self._state = threading.Lock()
         self._quiet = threading.Condition(self._state)  # notified when an invocation ends
@@ -127,8 +91,8 @@ class Emulator:
         for worker in self._workers:
             worker.join()
 
-    def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> _Job:
-        job = _Job(request, streaming=streaming)
+    def _submit(self, request: InvokeRequest, *, streaming: bool = False) -> Job:
+        job = Job(request, streaming=streaming)
         with self._state:
             if self._closing:
                 job.finish(failure("Sandbox.Shutdown", "The emulator is shutting down."))
@@ -158,19 +122,25 @@ class Emulator:
             return failure("Runtime.InvalidEntrypoint", f"The runtime cannot start: {error}")
         if sandbox is None:
             return failure("Sandbox.Shutdown", "The emulator is shutting down.")
+        start = f"START RequestId: {request.request_id} Version: $LATEST"
+        tail = self._log.begin(request.request_id, start)
         try:
-            return self._run_in(sandbox, request, sink)
+            return self._run_in(sandbox, request, sink, tail)
         finally:
+            self._log.end(tail)  # kept no more, even after a fault of the emulator
             with self._state:
                 self._running -= 1
                 self._quiet.notify_all()
 
     def _run_in(
-        self, sandbox: Sandbox, request: InvokeRequest, sink: Callable[[bytes], None] | None
+        self,
+        sandbox: Sandbox,
+        request: InvokeRequest,
+        sink: Callable[[bytes], None] | None,
+        tail: InvocationTail,
     ) -> InvokeResult:
+        """Run the invocation; its log `tail` holds its own lines (START to REPORT) only."""
         request_id = request.request_id
-        self._log.begin()
-        self._log.line(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
         cold = sandbox.exchange.init_seconds is None
         outcome = sandbox.exchange.run(self._event(request_id, request), sink)
@@ -182,10 +152,10 @@ class Emulator:
             self._discard()
         body, lines = conclude(outcome, request_id)
         for line in lines:
-            self._log.line(line)
+            self._log.line(line, tail)
         init = sandbox.exchange.init_seconds if cold else None
-        self._report(request_id, time.monotonic() - started, outcome, init)
-        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.tail())
+        self._report(tail, time.monotonic() - started, outcome, init)
+        return InvokeResult(body=body, error_type=error_code(outcome), log=self._log.end(tail))
 
     def serves(self, tenant_id: str | None) -> bool:
         """Whether an invocation of `tenant_id` would find its sandbox warm (or none yet)."""
@@ -240,15 +210,17 @@ class Emulator:
         )
 
     def _report(
-        self, request_id: str, seconds: float, outcome: Outcome, init: float | None
+        self, tail: InvocationTail, seconds: float, outcome: Outcome, init: float | None
     ) -> None:
         """Lambda's END and REPORT lines; a cold start's init time is reported apart."""
+        request_id = tail.request_id
         milliseconds = max(seconds - (init or 0), 0) * 1000
         extra = f"\tInit Duration: {init * 1000:.2f} ms" if init is not None else ""
         if isinstance(outcome, TimedOut):
             extra += "\tStatus: timeout"
-        self._log.line(f"END RequestId: {request_id}")
-        self._log.line(
+        report = (
             f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\t"
-            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB" + extra
+            f"Billed Duration: {math.ceil(milliseconds)} ms\tMemory Size: {self._memory} MB"
         )
+        self._log.line(f"END RequestId: {request_id}", tail)
+        self._log.line(report + extra, tail)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from run_command_on_aws_lambda.adapters.emulator.exchange import Exchange
-from run_command_on_aws_lambda.adapters.emulator.outcomes import Answered, InitFailed
+from run_command_on_aws_lambda.adapters.emulator.outcomes import Answered, InitFailed, TimedOut
+from run_command_on_aws_lambda.adapters.emulator.shared_exchange import SharedExchange
 from tests.integration.emulator.test_runtime_api import RUNTIME, Api
 
 INVOCATION_ID = "Lambda-Runtime-Invocation-Id"
@@ -120,3 +121,33 @@ def test_restore_next_after_next_is_a_403(api: Api) -> None:
     assert api.call("GET", f"{RUNTIME}/restore/next").status == 403
     api.call("POST", f"{RUNTIME}/invocation/req-1/response", b"{}")
     api.finish()
+
+
+@pytest.mark.parametrize("kind", [Exchange, SharedExchange])
+@pytest.mark.parametrize("answer", ["response", "error", "streamed"])
+def test_an_answer_after_the_invocation_timed_out_is_410_invoke_timeout(
+    kind: type[Exchange], answer: str
+) -> None:
+    """A late answer, with or without its invocation id, is Gone in Lambda's error shape."""
+    api = Api(kind(timeout=0.1))
+    try:
+        api.invoke(b"{}")
+        invocation_id = take_event(api)
+        assert api.finish() == [TimedOut(0.1, during_init=False)]
+        headers = {INVOCATION_ID: invocation_id}
+        body = b"{}"
+        if answer == "streamed":
+            headers |= {
+                "Lambda-Runtime-Function-Response-Mode": "streaming",
+                "Transfer-Encoding": "chunked",
+            }
+            body = b"2\r\nhi\r\n0\r\n\r\n"
+        path = f"{RUNTIME}/invocation/req-1/{'error' if answer == 'error' else 'response'}"
+        api.connection.request("POST", path, body=body, headers=headers)
+        response = api.connection.getresponse()
+        assert response.status == 410
+        assert json.loads(response.read())["errorType"] == "InvokeTimeout"
+        unknown = api.call("POST", f"{RUNTIME}/invocation/never/response", b"{}")
+        assert unknown.status == 400
+    finally:
+        api.close()

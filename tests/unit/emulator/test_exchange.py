@@ -173,7 +173,7 @@ def test_no_answer_within_the_timeout_is_a_timeout_of_the_task() -> None:
     invoker = Invoker(exchange, event())
     exchange.next()
     assert invoker.result() == TimedOut(0.1, during_init=False)
-    assert refusal(lambda: exchange.respond("req-1", b"{}"))[0] == 400
+    assert refusal(lambda: exchange.respond("req-1", b"{}")) == (410, "InvokeTimeout")
 
 
 def test_a_runtime_that_never_asks_for_the_event_times_out_in_init() -> None:
@@ -291,9 +291,9 @@ def test_a_stream_after_its_invocation_timed_out_is_refused_and_not_passed_on() 
     invoker = Invoker(exchange, event(), received.append)
     exchange.next()
     assert invoker.result() == TimedOut(0.1, during_init=False)
-    assert refusal(lambda: exchange.open_stream("req-1"))[0] == 400
+    assert refusal(lambda: exchange.open_stream("req-1")) == (410, "InvokeTimeout")
     # A stream opened in time, still sending:
-    assert refusal(lambda: exchange.stream(ResponseStream("req-1"), b"late"))[0] == 400
+    assert refusal(lambda: exchange.stream(ResponseStream("req-1"), b"late"))[0] == 410
     assert received == []
 
 

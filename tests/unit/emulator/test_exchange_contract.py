@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -13,8 +14,10 @@ from run_command_on_aws_lambda.adapters.emulator.outcomes import (
     Answered,
     Event,
     InitFailed,
+    ResponseStream,
     TimedOut,
 )
+from run_command_on_aws_lambda.adapters.emulator.shared_exchange import SharedExchange
 from tests.unit.emulator.test_exchange import Invoker, event, refusal
 
 LONG_INIT = 3600.0  # an invoker still waiting on this allowance would fail the join in `result`
@@ -108,4 +111,56 @@ def test_the_tenant_travels_with_the_event() -> None:
     assert exchange.next().event.tenant_id == "acme"
     exchange.respond("req-1", b"{}")
     assert invoker.result() == Answered(b"{}")
+    exchange.close()
+
+
+def late_answer(exchange: Exchange, answer: str, request_id: str = "req-1") -> Callable[[], object]:
+    """The runtime's answer of `request_id` in the shape `answer`, with no invocation id."""
+    calls: dict[str, Callable[[], object]] = {
+        "respond": lambda: exchange.respond(request_id, b"{}"),
+        "fail": lambda: exchange.fail(request_id, b"{}", "Function.Failed"),
+        "stream": lambda: exchange.open_stream(request_id),
+        "close_stream": lambda: exchange.close_stream(ResponseStream(request_id), None, None),
+    }
+    return calls[answer]
+
+
+@pytest.mark.parametrize("kind", [Exchange, SharedExchange])
+@pytest.mark.parametrize("answer", ["respond", "fail", "stream", "close_stream"])
+def test_an_answer_after_its_invocation_timed_out_is_410_invoke_timeout(
+    kind: type[Exchange], answer: str
+) -> None:
+    """Lambda's 410 Gone for a late answer, in both exchanges; the invoker keeps its timeout."""
+    exchange = kind(timeout=0.1)
+    invoker = Invoker(exchange, event())
+    exchange.next()
+    assert invoker.result() == TimedOut(0.1, during_init=False)
+    assert refusal(late_answer(exchange, answer)) == (410, "InvokeTimeout")
+    exchange.close()
+
+
+@pytest.mark.parametrize("kind", [Exchange, SharedExchange])
+def test_an_unknown_id_stays_400_and_an_answered_one_403_after_a_timeout(
+    kind: type[Exchange],
+) -> None:
+    """Only the invocation that timed out is Gone: others keep their refusals."""
+    exchange = kind(timeout=0.1)
+    answered = Invoker(exchange, event("req-1"))
+    exchange.next()
+    exchange.respond("req-1", b"{}")
+    assert answered.result() == Answered(b"{}")
+    late = Invoker(exchange, event("req-2"))
+    exchange.next()
+    assert late.result() == TimedOut(0.1, during_init=False)
+    assert refusal(late_answer(exchange, "respond", "req-1")) == (403, "InvalidStateTransition")
+    assert refusal(late_answer(exchange, "respond", "never")) == (400, "InvalidRequestID")
+    assert refusal(late_answer(exchange, "fail", "req-2")) == (410, "InvokeTimeout")
+    exchange.close()
+
+
+def test_an_event_nobody_took_before_the_timeout_leaves_no_410() -> None:
+    """A timeout before the hand-over: the runtime never had the id, so it stays unknown."""
+    exchange = Exchange(timeout=30, init_timeout=0.1)
+    assert exchange.run(event()) == TimedOut(0.1, during_init=True)
+    assert refusal(late_answer(exchange, "respond")) == (400, "InvalidRequestID")
     exchange.close()
