@@ -54,6 +54,11 @@ def child_environment(
 REFERENCE_OPENING = "{{resolve:"
 
 
+def holds_reference(value: str) -> bool:
+    """Whether `value` has anything that starts like a reference (cheap: no parsing)."""
+    return REFERENCE_OPENING in value
+
+
 def holds_references(environment: Mapping[str, str]) -> bool:
     """Whether a value may hold a `{{resolve:...}}` reference: the cheap check, no parsing."""
-    return any(REFERENCE_OPENING in value for value in environment.values())
+    return any(holds_reference(value) for value in environment.values())

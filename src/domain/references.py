@@ -61,11 +61,6 @@ class Reference:
     json_key: str | None = None
 
 
-def holds_reference(value: str) -> bool:
-    """Whether `value` has anything that starts like a reference (cheap: no parsing)."""
-    return OPENING in value
-
-
 def references_in(value: str) -> Iterator[tuple[int, int, Reference]]:
     """Each reference in `value` with where it starts and ends; raises `MalformedReference`."""
     position = 0

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .command import os_bytes
+from .environment import holds_reference
 from .errors import ReferenceNotResolved
-from .references import MalformedReference, Reference, Source, holds_reference, references_in
+from .references import MalformedReference, Reference, Source, references_in
 from .references import substitute as _substitute
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from run_command_on_aws_lambda.domain.environment import holds_reference
 from run_command_on_aws_lambda.domain.references import (
     MalformedReference,
     Parameter,
     Reference,
     Secret,
-    holds_reference,
     parse,
     references_in,
     substitute,
